@@ -1,0 +1,77 @@
+# Cultivate: `make run` starts the product, `make test` runs the tests.
+# Both set up what they need on a fresh Debian/Ubuntu machine: system packages (with
+# apt-get when run as root, otherwise a message naming them), .venv and its packages.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_UPDATED := /tmp/.cultivate-apt-updated
+
+# command:package pairs
+RUN_TOOLS := ffmpeg:ffmpeg ffprobe:ffmpeg
+TEST_TOOLS := $(RUN_TOOLS) espeak-ng:espeak-ng sox:sox chromium:chromium redis-server:redis-server
+
+define need_tools
+	@missing=""; for pair in $(1); do \
+	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
+	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
+	if [ -n "$${missing// /}" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing system packages: $$missing"; \
+	    [ -f $(APT_UPDATED) ] || { apt-get update -qq && touch $(APT_UPDATED); }; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "Missing system packages: $$missing -- install them with: sudo apt-get install $$missing" >&2; exit 1; \
+	  fi; \
+	fi
+endef
+
+.PHONY: run test setup setup-dev system-run system-test lint bench clean
+
+run: system-run setup
+	$(PY) manage.py serve
+
+test: system-test setup-dev
+	@eval "$$(bash tests/services.sh)" && $(PY) -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+
+system-run:
+	$(call need_tools,$(RUN_TOOLS))
+	@# redis-server only when no Redis answers on the configured URL.
+	@if ! bash tests/services.sh --redis-answers; then $(MAKE) --no-print-directory _redis-server; fi
+
+_redis-server:
+	$(call need_tools,redis-server:redis-server)
+
+system-test:
+	$(call need_tools,$(TEST_TOOLS))
+
+$(VENV)/bin/python:
+	@command -v $(PYTHON) >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get update -qq && apt-get install -y -qq python3.11 python3.11-venv; \
+	  else echo "$(PYTHON) is missing -- install it with: sudo apt-get install python3.11 python3.11-venv" >&2; exit 1; fi; }
+	@$(PYTHON) -m venv $(VENV) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get install -y -qq python3.11-venv && rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
+	  else echo "python3.11-venv is missing -- install it with: sudo apt-get install python3.11-venv" >&2; exit 1; fi; }
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $(VENV)/.installed $@
+
+lint: setup-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: setup
+	$(PY) bench/pipeline.py $(FILE)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,39 @@
+"""Pick the compute device and pin CPU threads for model stages.
+
+Every model stage runs on CUDA when the machine has it and on the CPU otherwise. On the CPU
+the thread count is pinned so the models and ffmpeg do not fight over a small machine.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def cuda_available() -> bool:
+    """True when CTranslate2 can see at least one CUDA device."""
+    import ctranslate2
+
+    try:
+        return ctranslate2.get_cuda_device_count() > 0
+    except RuntimeError:
+        return False
+
+
+def resolve_device(requested: str = "auto") -> str:
+    """Map ``auto`` to ``cuda`` or ``cpu``; pass an explicit choice through.
+
+    Raises:
+      ValueError: for anything other than auto, cpu or cuda.
+    """
+    if requested not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, not {requested!r}")
+    if requested == "auto":
+        return "cuda" if cuda_available() else "cpu"
+    return requested
+
+
+def cpu_threads(requested: int = 0) -> int:
+    """Threads a CPU stage may use: ``requested`` when positive, else all cores."""
+    return requested if requested > 0 else (os.cpu_count() or 1)

@@ -1,0 +1,220 @@
+"""Cultivate settings: everything comes from the environment, with defaults that work on a
+fresh laptop (SQLite under data/, local media/ storage, Redis on localhost, the bundled
+Whisper model). This is the only module that reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def _env_number(name: str, default, kind=int):
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a {kind.__name__}, not {raw!r}") from None
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must not be negative")
+    return value
+
+
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+DATA_DIR = Path(_env("DATA_DIR", str(BASE_DIR / "data")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under data/."""
+    if key := _env("SECRET_KEY"):
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("DEBUG", False)
+ALLOWED_HOSTS = [h.strip() for h in _env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in _env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_rq",
+    "rest_framework",
+    "cultivate.accounts",
+    "jobs",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cultivate.accounts.middleware.TenantMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "cultivate.urls"
+ASGI_APPLICATION = "cultivate.asgi.application"
+WSGI_APPLICATION = "cultivate.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under data/ unless DATABASE_URL names another (postgres://...).
+DATABASES = {
+    "default": dj_database_url.parse(
+        _env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'cultivate.sqlite3'}"),
+        conn_max_age=_env_number("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web and worker write the same file; wait for the lock instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = _env("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# Static files are served by WhiteNoise (no separate web server needed); finders let a
+# fresh checkout serve them without collectstatic.
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(_env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+WHITENOISE_USE_FINDERS = True
+
+# Uploaded media and results. Local disk by default; any django-storages backend by name,
+# e.g. STORAGE_BACKEND=storages.backends.s3.S3Storage with STORAGE_OPTIONS='{"bucket_name": "..."}'.
+MEDIA_ROOT = Path(_env("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
+try:
+    _storage_options = json.loads(_env("STORAGE_OPTIONS", "{}"))
+except json.JSONDecodeError as exc:
+    raise ImproperlyConfigured(f"STORAGE_OPTIONS must be a JSON object: {exc}") from None
+STORAGES = {
+    "default": {
+        "BACKEND": _env("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": _storage_options,
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Uploads always go to a temporary file so they can be hashed and probed without holding
+# a large video in memory.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = _env("FILE_UPLOAD_TEMP_DIR") or None
+MAX_UPLOAD_BYTES = _env_number("MAX_UPLOAD_BYTES", 8 * 1024**3)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Redis carries the job queues and the live-progress channel layer.
+REDIS_URL = _env("REDIS_URL", "redis://127.0.0.1:6379/0")
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": _env_number("JOB_TIMEOUT_S", 6 * 3600)}
+    for name in ("high", "default", "low")
+}
+RQ_WORKER_CLASS = _env("RQ_WORKER_CLASS", "rq.worker.SimpleWorker")
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": _env("CHANNELS_PREFIX", "cultivate")},
+    }
+}
+
+# The analysis pipeline (turned into analysis option dataclasses by jobs/options.py).
+WHISPER_MODEL = _env("WHISPER_MODEL", "")  # "" = bundled tiny.en; or a CTranslate2 model folder
+WHISPER_DEVICE = _env_choice("WHISPER_DEVICE", "auto", ("auto", "cpu", "cuda"))
+WHISPER_COMPUTE_TYPE = _env("WHISPER_COMPUTE_TYPE", "default")
+WHISPER_BEAM_SIZE = _env_number("WHISPER_BEAM_SIZE", 5)
+WHISPER_LANGUAGE = _env("WHISPER_LANGUAGE", "en") or None
+ANALYSIS_CPU_THREADS = _env_number("ANALYSIS_CPU_THREADS", 0)  # 0 = all cores
+MAX_MEDIA_DURATION_S = _env_number("MAX_MEDIA_DURATION_S", 4 * 3600.0, float)
+UPLOAD_EXTENSIONS = [
+    e.strip().lower()
+    for e in _env("UPLOAD_EXTENSIONS", "mp4,mov,m4v,mkv,webm,avi,mp3,m4a,wav,flac,ogg,opus,aac").split(",")
+    if e.strip()
+]
+
+# The demo tenant that `make run` creates.
+DEMO_ADMIN_USERNAME = _env("DEMO_ADMIN_USERNAME", "admin")
+DEMO_ADMIN_PASSWORD = _env("DEMO_ADMIN_PASSWORD", "")  # "" = generate one and print it once
+DEMO_TENANT_NAME = _env("DEMO_TENANT_NAME", "Demo School")
+
+# Where `make run` / `manage.py serve` listens.
+SERVE_HOST = _env("HOST", "127.0.0.1")
+SERVE_PORT = _env_number("PORT", 8000)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

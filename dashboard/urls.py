@@ -1,0 +1,15 @@
+from django.urls import path
+
+from dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("upload/", views.upload, name="upload"),
+    path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
+    path("jobs/<uuid:job_id>/status", views.job_status, name="job_status"),
+    path("jobs/<uuid:job_id>/result.json", views.job_result_download, name="job_result"),
+    path("health", views.health, name="health"),
+    path("ready", views.ready, name="ready"),
+]

@@ -1,0 +1,133 @@
+"""Server-rendered pages. Thin: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import django_rq
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from redis.exceptions import RedisError
+
+from analysis.errors import AnalysisError
+from jobs import selectors, services
+
+
+def member_required(view):
+    """Signed in and a member of a tenant; ``request.tenant`` is then set."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.membership is None:
+            return render(request, "dashboard/no_tenant.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _job_or_404(request, job_id):
+    job = selectors.job_get(tenant=request.tenant, job_id=job_id)
+    if job is None:
+        raise Http404("No such job")
+    return job
+
+
+@member_required
+@require_GET
+def home(request):
+    page = Paginator(selectors.job_list(tenant=request.tenant), 20).get_page(request.GET.get("page"))
+    return render(request, "dashboard/home.html", {"page": page, "jobs": page.object_list})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    if not request.membership.can_upload:
+        return HttpResponseForbidden("Viewers cannot upload.")
+    context = {
+        "max_bytes": settings.MAX_UPLOAD_BYTES,
+        "extensions": settings.UPLOAD_EXTENSIONS,
+        "max_minutes": int(settings.MAX_MEDIA_DURATION_S // 60),
+    }
+    if request.method == "GET":
+        return render(request, "dashboard/upload.html", context)
+
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    file = request.FILES.get("file")
+    try:
+        if file is None:
+            raise AnalysisError("no_file", "Choose a video or audio file to upload.")
+        video = services.video_create(tenant=request.tenant, uploader=request.user, upload=file)
+    except AnalysisError as exc:
+        if wants_json:
+            return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=400)
+        return render(request, "dashboard/upload.html", {**context, "error": exc.message}, status=400)
+    job = services.job_create(tenant=request.tenant, video=video, created_by=request.user)
+    if wants_json:
+        return JsonResponse({"job": {"id": str(job.id), "url": job_url(job)}}, status=201)
+    return redirect("dashboard:job", job_id=job.id)
+
+
+def job_url(job) -> str:
+    return reverse("dashboard:job", kwargs={"job_id": job.id})
+
+
+@member_required
+@require_GET
+def job_detail(request, job_id):
+    job = _job_or_404(request, job_id)
+    result = selectors.job_result(job) if job.status == job.Status.SUCCEEDED else None
+    return render(request, "dashboard/job.html", {"job": job, "result": result, "state": selectors.job_state(job)})
+
+
+@member_required
+@require_GET
+@never_cache
+def job_status(request, job_id):
+    """The polling twin of the job socket."""
+    return JsonResponse(selectors.job_state(_job_or_404(request, job_id)))
+
+
+@member_required
+@require_GET
+def job_result_download(request, job_id):
+    job = _job_or_404(request, job_id)
+    if not job.result_file:
+        raise Http404("This job has no result yet")
+    stem = job.video.original_name.rsplit(".", 1)[0] or "result"
+    return FileResponse(
+        job.result_file.open("rb"), as_attachment=True, filename=f"{stem}.result.json", content_type="application/json"
+    )
+
+
+@require_GET
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def ready(request):
+    """Ready when the database and Redis both answer."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # any driver error means "not ready"
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        django_rq.get_connection("default").ping()
+        checks["redis"] = "ok"
+    except (RedisError, OSError) as exc:
+        checks["redis"] = f"error: {exc.__class__.__name__}"
+    ok = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)

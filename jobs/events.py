@@ -1,0 +1,41 @@
+"""Publish job state to Channels groups: one per job and one per tenant.
+
+Events are a courtesy for live pages; the database stays the truth. If Redis is down the
+event is dropped with a warning and the page's polling fallback catches up.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from redis.exceptions import RedisError
+
+from jobs.models import Job
+from jobs.selectors import job_state
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "job.update"  # handled by the consumers' job_update method
+
+
+def job_group(job_id) -> str:
+    return f"job.{job_id}"
+
+
+def tenant_group(tenant_id) -> str:
+    return f"tenant.{tenant_id}"
+
+
+def job_publish(job: Job) -> None:
+    """Send the job's current state to everyone watching it or its tenant."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": EVENT_TYPE, "job": job_state(job)}
+    try:
+        async_to_sync(layer.group_send)(job_group(job.id), message)
+        async_to_sync(layer.group_send)(tenant_group(job.tenant_id), message)
+    except (RedisError, OSError) as exc:
+        log.warning("live update for job %s not sent: %s", job.id, exc)

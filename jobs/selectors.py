@@ -1,0 +1,46 @@
+"""Reads. Every selector takes ``tenant=``: another tenant's rows are never visible."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from cultivate.accounts.models import Tenant
+from jobs.models import Job
+
+
+def job_list(*, tenant: Tenant) -> QuerySet[Job]:
+    return Job.objects.filter(tenant=tenant).select_related("video").order_by("-created_at")
+
+
+def job_get(*, tenant: Tenant, job_id) -> Job | None:
+    """The tenant's job with this id, or None (also for malformed ids)."""
+    try:
+        return job_list(tenant=tenant).filter(id=job_id).first()
+    except (ValidationError, ValueError, TypeError):  # a malformed UUID
+        return None
+
+
+def job_state(job: Job) -> dict:
+    """The public live state of a job: what the status endpoint and the socket send."""
+    return {
+        "id": str(job.id),
+        "status": job.status,
+        "stage": job.stage,
+        "progress": job.progress,
+        "attempts": job.attempts,
+        "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
+        "created_at": job.created_at.isoformat() if job.created_at else None,
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+def job_result(job: Job) -> dict | None:
+    """The job's ``cultivate.result/1`` document, or None before it succeeded."""
+    if not job.result_file:
+        return None
+    with job.result_file.open("rb") as f:
+        return json.load(f)

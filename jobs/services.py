@@ -1,0 +1,214 @@
+"""Writes for videos and jobs.
+
+Job state changes are conditional updates (``filter(status=...).update(...)``) that go on
+only when one row changed, so two workers can never both win a job, and a job that was
+finished elsewhere is never overwritten. Each change is published to live pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import django_rq
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from analysis import media
+from analysis.errors import AnalysisError
+from cultivate.accounts.models import Tenant
+from jobs import events
+from jobs.models import Job, Video
+from jobs.options import media_options
+
+log = logging.getLogger(__name__)
+
+
+def upload_check(*, name: str, size: int) -> None:
+    """Reject an upload by its name and size, before any byte is stored.
+
+    Raises:
+      AnalysisError: ``bad_type``, ``empty_file`` or ``too_large``.
+    """
+    ext = Path(name).suffix.lower().lstrip(".")
+    if ext not in settings.UPLOAD_EXTENSIONS:
+        allowed = ", ".join(settings.UPLOAD_EXTENSIONS)
+        raise AnalysisError("bad_type", f"Files of type .{ext or '?'} are not accepted; use one of: {allowed}.")
+    if size == 0:
+        raise AnalysisError("empty_file", "The file is empty (0 bytes).")
+    if size > settings.MAX_UPLOAD_BYTES:
+        raise AnalysisError(
+            "too_large", f"The file is {size / 1024**3:.1f} GB; the limit is {settings.MAX_UPLOAD_BYTES / 1024**3:.1f} GB."
+        )
+
+
+def video_create(*, tenant: Tenant, uploader, upload) -> Video:
+    """Validate, hash and store an uploaded file.
+
+    Args:
+      upload: A Django ``UploadedFile`` (or any file object with ``name`` and ``size``).
+    Returns:
+      The saved Video with its probe facts.
+    Raises:
+      AnalysisError: the file was rejected; nothing was stored.
+    """
+    upload_check(name=upload.name, size=upload.size)
+    with _local_path(upload) as path:
+        info = media.probe(path, media_options())
+        sha256 = _sha256(path)
+    video = Video(
+        tenant=tenant,
+        uploader=uploader,
+        original_name=os.path.basename(upload.name)[:255],
+        size_bytes=upload.size,
+        sha256=sha256,
+        probe=info.to_dict(),
+    )
+    upload.seek(0)
+    video.file.save(_safe_name(upload.name), upload, save=False)
+    try:
+        video.save()
+    except Exception:
+        video.file.delete(save=False)  # no orphan file behind a row that was never written
+        raise
+    return video
+
+
+@transaction.atomic
+def job_create(*, tenant: Tenant, video: Video, created_by, queue: str = "default") -> Job:
+    """Create a queued analysis job and enqueue it once the row is committed."""
+    if queue not in settings.RQ_QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    job = Job.objects.create(tenant=tenant, video=video, created_by=created_by, queue=queue)
+    transaction.on_commit(lambda: job_enqueue(job_id=job.id))
+    return job
+
+
+def job_enqueue(*, job_id) -> str | None:
+    """Put a queued job on its RQ queue; returns the RQ job id, or None if Redis is down."""
+    job = Job.objects.select_related("video").get(id=job_id)
+    try:
+        # We enqueue after our own commit already, so RQ must not defer again ("auto").
+        rq_job = django_rq.get_queue(job.queue, commit_mode="auto").enqueue(
+            "jobs.tasks.run_job", str(job.id), job_timeout=_timeout_for(job.video), failure_ttl=7 * 86400
+        )
+    except RedisError as exc:
+        # The row stays queued; it is visible and can be enqueued again.
+        log.error("job %s could not be enqueued: %s", job.id, exc)
+        return None
+    Job.objects.filter(id=job.id).update(rq_id=rq_job.id)
+    events.job_publish(job)
+    return rq_job.id
+
+
+def job_start(*, job_id, rq_id: str = "") -> Job | None:
+    """Claim a queued job for this worker. Returns None if it was not queued any more."""
+    now = timezone.now()
+    claimed = Job.objects.filter(id=job_id, status=Job.Status.QUEUED).update(
+        status=Job.Status.RUNNING,
+        stage="probing",
+        progress=0,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        updated_at=now,
+        **({"rq_id": rq_id} if rq_id else {}),
+    )
+    if not claimed:
+        return None  # cancelled, or another worker got there first
+    return _publish(job_id)
+
+
+def job_progress(*, job_id, stage: str, progress: int) -> bool:
+    """Record a running job's stage and percent; False if it is no longer running."""
+    changed = Job.objects.filter(id=job_id, status=Job.Status.RUNNING).update(
+        stage=stage, progress=max(0, min(int(progress), 100)), updated_at=timezone.now()
+    )
+    if changed:
+        _publish(job_id)
+    return bool(changed)
+
+
+def job_succeed(*, job_id, result: dict, timings: dict | None = None) -> bool:
+    """Store the result document and mark the job succeeded.
+
+    The file is written first and the row flipped after; if the job stopped running in
+    between (cancelled, failed by a reconciler) the file is removed again.
+    """
+    job = Job.objects.get(id=job_id)
+    body = json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
+    job.result_file.save("result.json", ContentFile(body), save=False)
+    now = timezone.now()
+    changed = Job.objects.filter(id=job_id, status=Job.Status.RUNNING).update(
+        status=Job.Status.SUCCEEDED,
+        stage="done",
+        progress=100,
+        result_file=job.result_file.name,
+        timings=timings or result.get("timings", {}),
+        finished_at=now,
+        updated_at=now,
+    )
+    if not changed:
+        job.result_file.delete(save=False)
+        return False
+    _publish(job_id)
+    return True
+
+
+def job_fail(*, job_id, code: str, message: str) -> bool:
+    """Mark a queued or running job failed with a stable code and a readable message."""
+    now = timezone.now()
+    changed = Job.objects.filter(id=job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
+        status=Job.Status.FAILED, error_code=code[:60], error_message=message, finished_at=now, updated_at=now
+    )
+    if changed:
+        _publish(job_id)
+    return bool(changed)
+
+
+def _publish(job_id) -> Job:
+    job = Job.objects.get(id=job_id)
+    events.job_publish(job)
+    return job
+
+
+def _timeout_for(video: Video) -> int:
+    """RQ timeout scaled to the recording: a long lesson is not killed by a short limit."""
+    duration = video.duration_s or 0
+    return int(max(settings.RQ_QUEUES["default"]["DEFAULT_TIMEOUT"], 600 + 4 * duration))
+
+
+@contextmanager
+def _local_path(upload):
+    """A filesystem path holding the upload's bytes (Django's temp file when it has one)."""
+    if hasattr(upload, "temporary_file_path"):
+        yield upload.temporary_file_path()
+        return
+    suffix = Path(upload.name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix, dir=settings.FILE_UPLOAD_TEMP_DIR) as tmp:
+        upload.seek(0)
+        for chunk in upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b""):
+            tmp.write(chunk)
+        tmp.flush()
+        yield tmp.name
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _safe_name(name: str) -> str:
+    base = os.path.basename(name) or "upload"
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in base)[-120:]

@@ -1,0 +1,20 @@
+// Live status on the jobs list over the tenant socket.
+(function () {
+  "use strict";
+  const table = document.querySelector("[data-live-tenant]");
+  if (!table || !("WebSocket" in window)) return;
+  const labels = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed", cancelled: "Cancelled" };
+  const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+  const socket = new WebSocket(scheme + window.location.host + "/ws/tenant/");
+  socket.addEventListener("message", function (e) {
+    const state = JSON.parse(e.data);
+    const row = table.querySelector('[data-job="' + state.id + '"]');
+    if (!row) return;
+    const status = row.querySelector("[data-status]");
+    const bar = row.querySelector("[data-progress]");
+    status.textContent = labels[state.status] || state.status;
+    status.className = "status status-" + state.status;
+    bar.value = state.progress;
+    bar.hidden = ["succeeded", "failed", "cancelled"].includes(state.status);
+  });
+})();

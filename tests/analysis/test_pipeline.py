@@ -1,0 +1,48 @@
+import pytest
+
+from analysis import SCHEMA, Cancelled, run
+from analysis.errors import AnalysisError
+from tests.conftest import CHILD_LINE, TEACHER_LINE, overlap
+
+pytestmark = pytest.mark.slow
+
+
+def test_it_transcribes_a_two_speaker_video_with_word_times(media_dir):
+    calls = []
+    result = run(media_dir / "lesson.mp4", on_progress=lambda stage, f: calls.append((stage, f)))
+    doc = result.to_dict()
+    assert doc["schema"] == SCHEMA
+    assert doc["media"]["width"] == 1280
+    text = " ".join(s["text"] for s in doc["segments"])
+    assert overlap(TEACHER_LINE, text) >= 0.8
+    assert overlap(CHILD_LINE, text) >= 0.6
+    for seg in doc["segments"]:
+        assert seg["start"] <= seg["end"]
+        assert seg["words"], "every segment carries its words"
+        for w in seg["words"]:
+            assert seg["start"] - 0.5 <= w["start"] <= w["end"] <= seg["end"] + 0.5
+    # The child's line comes after the teacher's and the one-second pause.
+    last_words = doc["segments"][-1]["words"]
+    assert last_words[-1]["end"] > 6
+    fractions = [f for _, f in calls]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    assert [s for s, _ in calls][0] == "probing"
+    assert {"probe", "decode_audio", "transcribe", "total"} <= set(doc["timings"])
+    assert doc["models"]["whisper"]["name"] == "tiny.en"
+
+
+def test_it_reads_audio_only_files(media_dir):
+    doc = run(media_dir / "lesson.flac").to_dict()
+    assert doc["media"]["has_video"] is False
+    assert overlap(TEACHER_LINE, " ".join(s["text"] for s in doc["segments"])) >= 0.8
+
+
+def test_it_stops_when_asked(media_dir):
+    with pytest.raises(Cancelled):
+        run(media_dir / "lesson.wav", should_cancel=lambda: True)
+
+
+def test_it_fails_cleanly_on_a_video_without_sound(media_dir):
+    with pytest.raises(AnalysisError) as caught:
+        run(media_dir / "silent-video.mp4")
+    assert caught.value.code == "no_audio"

@@ -1,0 +1,130 @@
+"""Shared fixtures: three users in two tenants, real Redis, and tiny media made on the spot.
+
+alice is tenant A's admin, bob is a coach in tenant A, charlie is tenant B's admin.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import django_rq
+import pytest
+from django.core.files.uploadedfile import TemporaryUploadedFile
+
+from cultivate.accounts.models import Membership
+from tests.factories import PASSWORD, MembershipFactory, TenantFactory
+
+# What the test clips say. Spoken by espeak-ng: a teacher voice, then a child voice.
+TEACHER_LINE = "Good morning everyone. Today we are going to learn about plants and how they grow."
+CHILD_LINE = "I think a seed needs water and sunshine to grow big."
+
+
+def words(text: str) -> set[str]:
+    return {w.strip(".,?!").lower() for w in text.split() if w.strip(".,?!")}
+
+
+def overlap(expected: str, got: str) -> float:
+    """Share of the expected words that the transcript contains."""
+    want = words(expected)
+    return len(want & words(got)) / len(want)
+
+
+def _run(*cmd: str) -> None:
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    """A folder of small test recordings, good and bad, generated once per run."""
+    for tool in ("espeak-ng", "ffmpeg"):
+        assert shutil.which(tool), f"{tool} is missing: make test installs it"
+    d = tmp_path_factory.mktemp("media")
+    _run("espeak-ng", "-v", "en-us", "-s", "150", "-w", str(d / "teacher.wav"), TEACHER_LINE)
+    _run("espeak-ng", "-v", "en-us+f4", "-p", "80", "-s", "140", "-w", str(d / "child.wav"), CHILD_LINE)
+    # Two speakers with a pause between, as 16-bit WAV, FLAC, and a 720p H.264/AAC video.
+    _run(
+        "ffmpeg", "-v", "error", "-y", "-i", str(d / "teacher.wav"), "-f", "lavfi", "-t", "1.0",
+        "-i", "anullsrc=r=22050:cl=mono", "-i", str(d / "child.wav"),
+        "-filter_complex", "[0][1][2]concat=n=3:v=0:a=1", "-ar", "22050", str(d / "lesson.wav"),
+    )  # fmt: skip
+    _run("ffmpeg", "-v", "error", "-y", "-i", str(d / "lesson.wav"), str(d / "lesson.flac"))
+    _run(
+        "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25",
+        "-i", str(d / "lesson.wav"), "-shortest", "-c:v", "libx264", "-preset", "ultrafast",
+        "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", str(d / "lesson.mp4"),
+    )  # fmt: skip
+    _run(
+        "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-t", "2",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(d / "silent-video.mp4"),
+    )  # fmt: skip
+    (d / "empty.mp4").write_bytes(b"")
+    (d / "notes.mp4").write_text("These are my lesson notes, not a video.\n")
+    (d / "report.mp4").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n")
+    full = (d / "lesson.mp4").read_bytes()
+    (d / "truncated.mp4").write_bytes(full[: len(full) // 2])  # moov first, media cut off
+    (d / "headless.mp4").write_bytes(full[len(full) // 2 :])  # the end of a file only
+    return d
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "cultivate-test"
+
+
+@pytest.fixture
+def redis_queues():
+    """The real RQ queues, emptied before and after the test."""
+    queues = [django_rq.get_queue(name) for name in ("high", "default", "low")]
+    for q in queues:
+        q.empty()
+    yield queues
+    for q in queues:
+        q.empty()
+
+
+@pytest.fixture
+def tenant_a(db):
+    return TenantFactory(name="Maple Elementary", slug="maple")
+
+
+@pytest.fixture
+def tenant_b(db):
+    return TenantFactory(name="Oak Academy", slug="oak")
+
+
+@pytest.fixture
+def alice(tenant_a):
+    return MembershipFactory(user__username="alice", tenant=tenant_a, role=Membership.Role.ADMIN).user
+
+
+@pytest.fixture
+def bob(tenant_a):
+    return MembershipFactory(user__username="bob", tenant=tenant_a, role=Membership.Role.COACH).user
+
+
+@pytest.fixture
+def charlie(tenant_b):
+    return MembershipFactory(user__username="charlie", tenant=tenant_b, role=Membership.Role.ADMIN).user
+
+
+@pytest.fixture
+def vera(tenant_a):
+    """A viewer in tenant A."""
+    return MembershipFactory(user__username="vera", tenant=tenant_a, role=Membership.Role.VIEWER).user
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def uploaded(path: Path) -> TemporaryUploadedFile:
+    """A file as Django's upload handler hands it to a view."""
+    data = path.read_bytes()
+    upload = TemporaryUploadedFile(path.name, "application/octet-stream", len(data), None)
+    upload.write(data)
+    upload.seek(0)
+    return upload

@@ -1,0 +1,89 @@
+"""The RQ task called directly, as a worker would call it."""
+
+import json
+
+import pytest
+
+from jobs import services
+from jobs.models import Job
+from jobs.tasks import INTERNAL_ERROR, run_job
+from tests.conftest import TEACHER_LINE, overlap, uploaded
+from tests.factories import JobFactory
+
+
+def _job_for(path, tenant, user):
+    video = services.video_create(tenant=tenant, uploader=user, upload=uploaded(path))
+    return services.job_create(tenant=tenant, video=video, created_by=user)
+
+
+@pytest.mark.slow
+def test_it_runs_a_job_to_success_and_stores_the_result(media_dir, tenant_a, bob, redis_queues):
+    job = _job_for(media_dir / "lesson.mp4", tenant_a, bob)
+    run_job(str(job.id))
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    assert (job.progress, job.stage, job.attempts) == (100, "done", 1)
+    assert job.started_at <= job.finished_at
+    result = json.loads(job.result_file.read())
+    assert result["schema"] == "cultivate.result/1"
+    assert result["source"]["name"] == "lesson.mp4"
+    assert overlap(TEACHER_LINE, " ".join(s["text"] for s in result["segments"])) >= 0.8
+    assert job.timings["transcribe"]["wall_s"] > 0
+
+
+def test_it_fails_a_job_whose_stored_video_has_no_sound(media_dir, tenant_a, bob, redis_queues):
+    job = JobFactory(video__tenant=tenant_a, video__file__from_path=str(media_dir / "silent-video.mp4"))
+    run_job(str(job.id))
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.error_code == "no_audio"
+    assert "no audio track" in job.error_message
+    assert not job.result_file
+
+
+def test_it_fails_a_job_whose_stored_file_is_not_media(tenant_a, redis_queues):
+    job = JobFactory(video__tenant=tenant_a)  # the factory's file holds plain text
+    run_job(str(job.id))
+    job.refresh_from_db()
+    assert (job.status, job.error_code) == (Job.Status.FAILED, "not_media")
+
+
+def test_it_records_an_unexpected_crash_without_raising(tenant_a, redis_queues, monkeypatch):
+    job = JobFactory(video__tenant=tenant_a)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("analysis.pipeline.run", explode)
+    run_job(str(job.id))  # the worker survives
+    job.refresh_from_db()
+    assert (job.status, job.error_code, job.error_message) == (Job.Status.FAILED, "internal_error", INTERNAL_ERROR)
+
+
+def test_it_does_not_run_a_job_twice(tenant_a):
+    job = JobFactory(video__tenant=tenant_a)
+    assert services.job_start(job_id=job.id) is not None
+    assert services.job_start(job_id=job.id) is None  # another worker got there first
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Job.Status.RUNNING, 1)
+
+
+def test_it_never_overwrites_a_finished_job(tenant_a):
+    job = JobFactory(video__tenant=tenant_a)
+    services.job_start(job_id=job.id)
+    assert services.job_fail(job_id=job.id, code="x", message="first")
+    assert not services.job_progress(job_id=job.id, stage="transcribing", progress=50)
+    assert not services.job_succeed(job_id=job.id, result={"timings": {}})
+    job.refresh_from_db()
+    assert (job.status, job.error_message, job.progress) == (Job.Status.FAILED, "first", 0)
+    assert not job.result_file
+
+
+def test_it_enqueues_on_commit_to_the_jobs_queue(tenant_a, django_capture_on_commit_callbacks, redis_queues):
+    video = JobFactory(video__tenant=tenant_a).video
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.job_create(tenant=tenant_a, video=video, created_by=None, queue="high")
+    job.refresh_from_db()
+    high = redis_queues[0]
+    assert job.rq_id in high.job_ids
+    assert high.fetch_job(job.rq_id).args == (str(job.id),)
