@@ -5,16 +5,22 @@ alice is tenant A's admin, bob is a coach in tenant A, charlie is tenant B's adm
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import django_rq
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.db import connection
 
 from cultivate.accounts.models import Membership
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # What the test clips say. Spoken by espeak-ng: a teacher voice, then a child voice.
 TEACHER_LINE = "Good morning everyone. Today we are going to learn about plants and how they grow."
@@ -114,6 +120,25 @@ def charlie(tenant_b):
 def vera(tenant_a):
     """A viewer in tenant A."""
     return MembershipFactory(user__username="vera", tenant=tenant_a, role=Membership.Role.VIEWER).user
+
+
+def run_worker_process() -> subprocess.CompletedProcess:
+    """``manage.py rqworker --burst`` in its own process, on the test database and Redis."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        database_url = f"sqlite:///{db['NAME']}"
+    else:
+        database_url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "CHANNELS_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    cmd = [sys.executable, "manage.py", "rqworker", "high", "default", "low", "--burst",
+           "--worker-class", "rq.worker.SimpleWorker"]  # fmt: skip
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
 def login(client, user):

@@ -41,6 +41,7 @@
   }
 
   input.addEventListener("change", function () { showError(check(input.files[0])); });
+  if (input.files.length) showError(check(input.files[0]));  // chosen before this script ran
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();

@@ -12,7 +12,8 @@ from tests.factories import JobFactory
 
 
 def _job_for(path, tenant, user):
-    video = services.video_create(tenant=tenant, uploader=user, upload=uploaded(path))
+    with uploaded(path) as upload:
+        video = services.video_create(tenant=tenant, uploader=user, upload=upload)
     return services.job_create(tenant=tenant, video=video, created_by=user)
 
 

@@ -1,0 +1,86 @@
+"""The dashboard in a real browser: Debian's chromium driven by Playwright."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import run_worker_process
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture
+def browser():
+    assert CHROMIUM, "chromium is missing: make test installs it"
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
+    # live server and the worker in this process are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def sign_in(page, live_server, user):
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_a_coach_uploads_and_watches_the_job_finish(browser, live_server, bob, media_dir, redis_queues):
+    page = browser.new_page(viewport={"width": 375, "height": 800})  # a phone
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, live_server, bob)
+    assert page.get_by_text("No recordings yet").is_visible()
+
+    page.get_by_role("link", name="Upload your first recording").click()
+    page.wait_for_url("**/upload/")
+    # Checked in the browser before any byte leaves: a PDF is refused at once.
+    page.get_by_label("Recording").set_input_files(
+        files=[{"name": "report.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}]
+    )
+    expect(page.locator("#upload-error")).to_contain_text("not accepted")
+
+    page.get_by_label("Recording").set_input_files(str(media_dir / "lesson.mp4"))
+    page.get_by_role("button", name="Upload and analyse").click()
+    page.wait_for_url("**/jobs/*/")
+    expect(page.locator("#job-status")).to_have_text("Queued")
+
+    proc = run_worker_process()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+    # This test server speaks plain HTTP only, so the page falls back to polling and then
+    # reloads itself with the transcript.
+    expect(page.locator("ol.transcript")).to_contain_text("plants", ignore_case=True, timeout=20_000)
+    expect(page.locator("#job-status")).to_have_text("Succeeded")
+    expect(page.get_by_role("link", name="Download result JSON")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+    assert not errors
+
+
+def test_a_bad_file_gets_its_message_on_the_page(browser, live_server, bob, media_dir):
+    page = browser.new_page()
+    sign_in(page, live_server, bob)
+    page.goto(f"{live_server.url}/upload/")
+    page.wait_for_load_state()
+    page.get_by_label("Recording").set_input_files(str(media_dir / "silent-video.mp4"))
+    page.get_by_role("button", name="Upload and analyse").click()
+    expect(page.locator("#upload-error")).to_contain_text("no audio track")
