@@ -33,6 +33,7 @@ run: system-run setup
 	$(PY) manage.py serve
 
 test: system-test setup-dev
+	$(PY) -m ruff check .
 	@eval "$$(bash tests/services.sh)" && $(PY) -m pytest $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed

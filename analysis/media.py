@@ -33,9 +33,9 @@ _CORRUPT_HINTS = ("moov atom not found", "Truncated", "truncated", "EBML header 
 @dataclass
 class MediaOptions:
     """Attributes:
-      max_duration_s: Longest media accepted; longer files fail with ``too_long``.
-      require_audio: Fail with ``no_audio`` when the file has no audio stream.
-      threads: ffmpeg decoder threads (0 lets ffmpeg choose).
+    max_duration_s: Longest media accepted; longer files fail with ``too_long``.
+    require_audio: Fail with ``no_audio`` when the file has no audio stream.
+    threads: ffmpeg decoder threads (0 lets ffmpeg choose).
     """
 
     max_duration_s: float = 4 * 3600
@@ -113,7 +113,8 @@ def probe(path: str | os.PathLike, options: MediaOptions | None = None) -> Media
 
     if options.require_audio and not info.has_audio:
         raise AnalysisError(
-            "no_audio", "This video has no audio track, so there is no speech to analyse. Upload a recording with sound."
+            "no_audio",
+            "This video has no audio track, so there is no speech to analyse. Upload a recording with sound.",
         )
     if info.duration_s <= 0:
         raise AnalysisError("zero_duration", "The recording has no length (0 seconds).")
@@ -174,7 +175,9 @@ def _ffprobe(path: str) -> dict:
         if "moov atom not found" in stderr and not _starts_like_mp4(path):
             raise AnalysisError("not_media", "This is not a video or audio file we can read.") from None
         if any(h in stderr for h in _CORRUPT_HINTS):
-            raise AnalysisError("corrupt", "The file is damaged or incomplete (it may have been cut off during upload).") from None
+            raise AnalysisError(
+                "corrupt", "The file is damaged or incomplete (it may have been cut off during upload)."
+            ) from None
         if any(h in stderr for h in _NOT_MEDIA_HINTS):
             raise AnalysisError("not_media", "This is not a video or audio file we can read.") from None
         raise AnalysisError("unreadable", "The file could not be read as media.") from None

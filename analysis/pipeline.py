@@ -31,8 +31,8 @@ CancelFn = Callable[[], bool]
 @dataclass
 class PipelineOptions:
     """Attributes:
-      media: Limits and ffmpeg threads for probing and decoding.
-      speech: Whisper model and decoding choices.
+    media: Limits and ffmpeg threads for probing and decoding.
+    speech: Whisper model and decoding choices.
     """
 
     media: media.MediaOptions = field(default_factory=media.MediaOptions)
@@ -118,7 +118,12 @@ def run(
 
     report("decoding", 0.0)
     audio = clock.measure(
-        "decode_audio", "cpu", media.decode_audio, source, expected_duration_s=info.duration_s, threads=options.media.threads
+        "decode_audio",
+        "cpu",
+        media.decode_audio,
+        source,
+        expected_duration_s=info.duration_s,
+        threads=options.media.threads,
     )
     check_cancel()
 

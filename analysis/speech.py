@@ -24,14 +24,14 @@ BUNDLED_MODEL = "tiny.en"
 @dataclass
 class TranscribeOptions:
     """Attributes:
-      model: ``""`` or ``"tiny.en"`` for the bundled model, else a CTranslate2 model folder
-        or a model name present in the local Hugging Face cache.
-      device: ``auto`` (CUDA when present), ``cpu`` or ``cuda``.
-      compute_type: CTranslate2 compute type; ``default`` means float16 on CUDA, int8 on CPU.
-      cpu_threads: Threads for CTranslate2 on the CPU; 0 means all cores.
-      language: Spoken language, or None to detect it (only for multilingual models).
-      beam_size: Beam search width.
-      vad_filter: Skip non-speech with faster-whisper's bundled Silero VAD.
+    model: ``""`` or ``"tiny.en"`` for the bundled model, else a CTranslate2 model folder
+      or a model name present in the local Hugging Face cache.
+    device: ``auto`` (CUDA when present), ``cpu`` or ``cuda``.
+    compute_type: CTranslate2 compute type; ``default`` means float16 on CUDA, int8 on CPU.
+    cpu_threads: Threads for CTranslate2 on the CPU; 0 means all cores.
+    language: Spoken language, or None to detect it (only for multilingual models).
+    beam_size: Beam search width.
+    vad_filter: Skip non-speech with faster-whisper's bundled Silero VAD.
     """
 
     model: str = ""
@@ -110,9 +110,12 @@ def load_model(name: str = "", device: str = "auto", compute_type: str = "defaul
         )
     except (OSError, ValueError, RuntimeError) as exc:
         if os.path.isdir(path) or "out of memory" in str(exc).lower():
-            raise AnalysisError("model_error", f"The Whisper model could not be loaded: {exc}", permanent=False) from exc
+            raise AnalysisError(
+                "model_error", f"The Whisper model could not be loaded: {exc}", permanent=False
+            ) from exc
         raise AnalysisError(
-            "model_missing", f"Whisper model {name!r} is not on this machine; nothing is downloaded at run time.",
+            "model_missing",
+            f"Whisper model {name!r} is not on this machine; nothing is downloaded at run time.",
             permanent=False,
         ) from exc
 

@@ -47,7 +47,8 @@ def upload_check(*, name: str, size: int) -> None:
         raise AnalysisError("empty_file", "The file is empty (0 bytes).")
     if size > settings.MAX_UPLOAD_BYTES:
         raise AnalysisError(
-            "too_large", f"The file is {size / 1024**3:.1f} GB; the limit is {settings.MAX_UPLOAD_BYTES / 1024**3:.1f} GB."
+            "too_large",
+            f"The file is {size / 1024**3:.1f} GB; the limit is {settings.MAX_UPLOAD_BYTES / 1024**3:.1f} GB.",
         )
 
 

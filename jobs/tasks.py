@@ -19,7 +19,9 @@ from jobs.options import pipeline_options
 
 log = logging.getLogger(__name__)
 
-INTERNAL_ERROR = "Something went wrong on our side while analysing this recording. It has been logged; please try again."
+INTERNAL_ERROR = (
+    "Something went wrong on our side while analysing this recording. It has been logged; please try again."
+)
 
 
 def run_job(job_id: str) -> None:
@@ -93,4 +95,3 @@ def _local_copy(field_file):
         yield tmp
     finally:
         os.unlink(tmp)
-

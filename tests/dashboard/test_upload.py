@@ -23,7 +23,9 @@ def post_file(client, path, accept_json=True, name=None):
 
 
 @pytest.mark.parametrize("name", ["lesson.mp4", "lesson.flac"])
-def test_it_queues_a_job_for_a_good_upload(client, bob, media_dir, name, redis_queues, django_capture_on_commit_callbacks):
+def test_it_queues_a_job_for_a_good_upload(
+    client, bob, media_dir, name, redis_queues, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = post_file(login(client, bob), media_dir / name)
     assert response.status_code == 201, response.content

@@ -37,7 +37,9 @@ class Command(BaseCommand):
             self._ensure_redis()
             call_command("migrate", interactive=False, verbosity=0)
             call_command("demo_tenant")
-            self._start("web", [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "cultivate.asgi:application"])
+            self._start(
+                "web", [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "cultivate.asgi:application"]
+            )
             for n in range(workers):
                 self._start(
                     f"worker {n + 1}",
@@ -45,7 +47,9 @@ class Command(BaseCommand):
                      "--worker-class", settings.RQ_WORKER_CLASS],
                 )  # fmt: skip
             shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-            self.stdout.write(self.style.SUCCESS(f"\nCultivate is running at http://{shown}:{port}/  (Ctrl-C stops it)\n"))
+            self.stdout.write(
+                self.style.SUCCESS(f"\nCultivate is running at http://{shown}:{port}/  (Ctrl-C stops it)\n")
+            )
             self._watch()
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")

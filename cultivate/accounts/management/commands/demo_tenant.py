@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         username = settings.DEMO_ADMIN_USERNAME
-        tenant = Tenant.objects.filter(slug="demo").first() or tenant_create(name=settings.DEMO_TENANT_NAME, slug="demo")
+        tenant = Tenant.objects.filter(slug="demo").first() or tenant_create(
+            name=settings.DEMO_TENANT_NAME, slug="demo"
+        )
         if get_user_model().objects.filter(username=username).exists():
             self.stdout.write(f"Demo admin '{username}' already exists (password as printed when it was created).")
             return
