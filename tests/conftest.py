@@ -135,7 +135,6 @@ def run_worker_process() -> subprocess.CompletedProcess:
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CHANNELS_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
     }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     cmd = [sys.executable, "manage.py", "rqworker", "high", "default", "low", "--burst",
            "--worker-class", "rq.worker.SimpleWorker"]  # fmt: skip
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)

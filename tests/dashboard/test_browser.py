@@ -1,6 +1,5 @@
 """The dashboard in a real browser: Debian's chromium driven by Playwright."""
 
-import os
 import shutil
 
 import pytest
@@ -17,17 +16,16 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 @pytest.fixture
 def browser():
+    """Requested last: Playwright's sync API runs an event loop on this thread, and the ORM
+    must not be used here while it runs (rows are made by the fixtures before it starts;
+    the live server and the worker process have their own threads and processes)."""
     assert CHROMIUM, "chromium is missing: make test installs it"
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-    # live server and the worker in this process are still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def expect(locator):
@@ -44,7 +42,7 @@ def sign_in(page, live_server, user):
     page.wait_for_url(f"{live_server.url}/")
 
 
-def test_a_coach_uploads_and_watches_the_job_finish(browser, live_server, bob, media_dir, redis_queues):
+def test_a_coach_uploads_and_watches_the_job_finish(bob, redis_queues, live_server, media_dir, browser):
     page = browser.new_page(viewport={"width": 375, "height": 800})  # a phone
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -76,7 +74,7 @@ def test_a_coach_uploads_and_watches_the_job_finish(browser, live_server, bob, m
     assert not errors
 
 
-def test_a_bad_file_gets_its_message_on_the_page(browser, live_server, bob, media_dir):
+def test_a_bad_file_gets_its_message_on_the_page(bob, live_server, media_dir, browser):
     page = browser.new_page()
     sign_in(page, live_server, bob)
     page.goto(f"{live_server.url}/upload/")
