@@ -84,6 +84,27 @@ class Job(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.video_id} ({self.status})"
 
+    # What each stage is called on the page.
+    STAGE_LABELS = {
+        "queued": "Waiting for a worker",
+        "probing": "Reading the file",
+        "decoding": "Decoding audio",
+        "transcribing": "Transcribing speech",
+        "saving": "Saving results",
+        "done": "Done",
+    }
+
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def stage_label(self) -> str:
+        return self.STAGE_LABELS.get(self.stage, self.stage)
+
+    @property
+    def run_seconds(self) -> float | None:
+        """Seconds from a worker taking the job to its end."""
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

@@ -29,6 +29,7 @@ def job_state(job: Job) -> dict:
         "id": str(job.id),
         "status": job.status,
         "stage": job.stage,
+        "stage_label": job.stage_label,
         "progress": job.progress,
         "attempts": job.attempts,
         "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,

@@ -19,7 +19,7 @@
     statusEl.className = "status status-" + state.status;
     box.dataset.status = state.status;
     const done = finished.includes(state.status);
-    stageEl.textContent = done ? "" : state.stage;
+    if (!done) stageEl.textContent = state.stage_label;
     bar.value = state.progress;
     percent.textContent = state.progress + "%";
     wrap.hidden = done;

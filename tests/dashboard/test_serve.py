@@ -75,7 +75,8 @@ def test_it_starts_everything_and_stops_everything(tmp_path):
     assert "starting redis" in out and "starting web" in out and "starting worker 1" in out
     assert "Demo admin created: username admin" in out
     assert f"http://localhost:{web}/" in out
-    assert proc.returncode is not None
+    assert proc.returncode == 0, out
+    assert "Stopping" in out
     assert not port_open(web) and not port_open(redis)  # nothing left running
 
     # A second run reuses the database and the demo admin.

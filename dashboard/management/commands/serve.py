@@ -32,7 +32,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, workers, **options):
         self.children: list[subprocess.Popen] = []
-        signal.signal(signal.SIGTERM, lambda *_: self._stop_and_exit())
+        self.stopping = False
+        # Ctrl-C reaches every process of the terminal's group at once, so children may exit
+        # before we notice: a flag, not an exception, tells the watch loop that this is a stop.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._request_stop)
         try:
             self._ensure_redis()
             call_command("migrate", interactive=False, verbosity=0)
@@ -51,8 +55,6 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"\nCultivate is running at http://{shown}:{port}/  (Ctrl-C stops it)\n")
             )
             self._watch()
-        except KeyboardInterrupt:
-            self.stdout.write("\nStopping…")
         finally:
             self._stop()
 
@@ -85,11 +87,17 @@ class Command(BaseCommand):
         self.children.append(proc)
 
     def _watch(self) -> None:
-        while True:
-            for proc in self.children:
-                if proc.poll() is not None:
-                    raise CommandError(f"{proc.name} stopped (exit {proc.returncode}); stopping everything.")
-            time.sleep(0.5)
+        while not self.stopping:
+            time.sleep(0.3)
+            dead = next((p for p in self.children if p.poll() is not None), None)
+            if dead is not None:
+                time.sleep(0.3)  # a Ctrl-C may have reached the child first; give our handler its turn
+                if not self.stopping:
+                    raise CommandError(f"{dead.name} stopped (exit {dead.returncode}); stopping everything.")
+        self.stdout.write("\nStopping…")
+
+    def _request_stop(self, signum, frame) -> None:
+        self.stopping = True
 
     def _stop(self) -> None:
         # Stop in reverse order: workers and web first, Redis last.
@@ -103,10 +111,6 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.children.clear()
-
-    def _stop_and_exit(self) -> None:
-        self._stop()
-        sys.exit(0)
 
 
 def _redis_answers(url: str) -> bool:
