@@ -96,9 +96,7 @@ def load_model(name: str = "", device: str = "auto", compute_type: str = "defaul
     """
     from faster_whisper import WhisperModel
 
-    device = resolve_device(device)
-    if compute_type == "default":
-        compute_type = "float16" if device == "cuda" else "int8"
+    device, compute_type = resolve_compute(device, compute_type)
     path = model_path(name)
     try:
         return WhisperModel(
@@ -120,12 +118,28 @@ def load_model(name: str = "", device: str = "auto", compute_type: str = "defaul
         ) from exc
 
 
+def resolve_compute(device: str, compute_type: str) -> tuple[str, str]:
+    """``(device, compute_type)`` with ``auto``/``default`` decided: float16 on CUDA, int8 on CPU."""
+    device = resolve_device(device)
+    if compute_type == "default":
+        compute_type = "float16" if device == "cuda" else "int8"
+    return device, compute_type
+
+
+def decode_options(options: TranscribeOptions) -> dict:
+    """Keyword arguments for ``WhisperModel.transcribe``; the benchmark uses the same ones."""
+    return {
+        "language": options.language,
+        "beam_size": options.beam_size,
+        "word_timestamps": True,
+        "vad_filter": options.vad_filter,
+        "condition_on_previous_text": False,
+    }
+
+
 def describe_model(options: TranscribeOptions) -> dict:
     """Name, device and compute type of the model ``options`` select, for ``result.models``."""
-    device = resolve_device(options.device)
-    compute = options.compute_type
-    if compute == "default":
-        compute = "float16" if device == "cuda" else "int8"
+    device, compute = resolve_compute(options.device, options.compute_type)
     name = options.model or BUNDLED_MODEL
     return {"name": name, "engine": "faster-whisper", "device": device, "compute_type": compute}
 
@@ -149,14 +163,7 @@ def transcribe(
     options = options or TranscribeOptions()
     model = load_model(options.model, options.device, options.compute_type, options.cpu_threads)
     duration = audio.size / SAMPLE_RATE
-    pieces, info = model.transcribe(
-        audio,
-        language=options.language,
-        beam_size=options.beam_size,
-        word_timestamps=True,
-        vad_filter=options.vad_filter,
-        condition_on_previous_text=False,
-    )
+    pieces, info = model.transcribe(audio, **decode_options(options))
     segments = []
     for piece in pieces:
         segments.append(_segment(piece))

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis import pipeline, speech  # noqa: E402
-from analysis.devices import cpu_threads, resolve_device  # noqa: E402
+from analysis.devices import cpu_threads  # noqa: E402
 
 
 def time_decode(path: str) -> float:
@@ -33,8 +33,7 @@ def time_decode(path: str) -> float:
 def time_whisper(path: str, options: speech.TranscribeOptions) -> float:
     from faster_whisper import WhisperModel
 
-    device = resolve_device(options.device)
-    compute = options.compute_type if options.compute_type != "default" else ("float16" if device == "cuda" else "int8")
+    device, compute = speech.resolve_compute(options.device, options.compute_type)
     start = time.perf_counter()
     model = WhisperModel(
         speech.model_path(options.model),
@@ -42,14 +41,7 @@ def time_whisper(path: str, options: speech.TranscribeOptions) -> float:
         compute_type=compute,
         cpu_threads=cpu_threads(options.cpu_threads),
     )
-    segments, _ = model.transcribe(
-        path,
-        language=options.language,
-        beam_size=options.beam_size,
-        word_timestamps=True,
-        vad_filter=options.vad_filter,
-        condition_on_previous_text=False,
-    )
+    segments, _ = model.transcribe(path, **speech.decode_options(options))
     for _ in segments:
         pass
     return time.perf_counter() - start
