@@ -15,7 +15,7 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-RUN python manage.py collectstatic --noinput \
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
  && useradd --system --home /var/lib/cultivate cultivate \
  && mkdir -p /var/lib/cultivate && chown -R cultivate /var/lib/cultivate
 
