@@ -37,3 +37,14 @@ def resolve_device(requested: str = "auto") -> str:
 def cpu_threads(requested: int = 0) -> int:
     """Threads a CPU stage may use: ``requested`` when positive, else all cores."""
     return requested if requested > 0 else (os.cpu_count() or 1)
+
+
+def torch_device(requested: str = "auto") -> str:
+    """Like ``resolve_device`` but asks torch, for the stages that run on torch."""
+    if requested not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, not {requested!r}")
+    if requested == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return requested

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
-from analysis import media, speech
+from analysis import discourse, media, prosody, speakers, speech, vad
+from analysis.devices import torch_device
 from analysis.errors import Cancelled
 
 SCHEMA = "cultivate.result/1"
@@ -20,9 +21,14 @@ SCHEMA = "cultivate.result/1"
 # Stage name -> (start, end) of its share of overall progress. Transcription dominates.
 STAGES = {
     "probing": (0.0, 0.02),
-    "decoding": (0.02, 0.08),
-    "transcribing": (0.08, 1.0),
+    "decoding": (0.02, 0.06),
+    "transcribing": (0.06, 0.82),
+    "speakers": (0.82, 0.93),
+    "discourse": (0.93, 0.96),
+    "voice": (0.96, 1.0),
 }
+# Mean word probability under which the transcript is flagged as doubtful.
+LOW_CONFIDENCE = 0.45
 
 ProgressFn = Callable[[str, float], None]
 CancelFn = Callable[[], bool]
@@ -37,6 +43,9 @@ class PipelineOptions:
 
     media: media.MediaOptions = field(default_factory=media.MediaOptions)
     speech: speech.TranscribeOptions = field(default_factory=speech.TranscribeOptions)
+    vad: vad.VadOptions = field(default_factory=vad.VadOptions)
+    speakers: speakers.DiarizeOptions = field(default_factory=speakers.DiarizeOptions)
+    discourse: discourse.DiscourseOptions = field(default_factory=discourse.DiscourseOptions)
 
 
 @dataclass
@@ -49,6 +58,12 @@ class Result:
     timings: dict[str, dict]
     models: dict[str, dict]
     source_name: str = ""
+    speakers: list[discourse.SpeakerStats] = field(default_factory=list)
+    questions: list[discourse.Question] = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+    prosody: dict = field(default_factory=dict)
+    session: str = "classroom"
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -56,7 +71,13 @@ class Result:
             "source": {"name": self.source_name},
             "media": self.media.to_dict(),
             "language": self.language,
+            "session": self.session,
             "segments": [s.to_dict() for s in self.segments],
+            "speakers": [asdict(s) for s in self.speakers],
+            "questions": [asdict(q) for q in self.questions],
+            "metrics": self.metrics,
+            "prosody": self.prosody,
+            "notes": self.notes,
             "timings": self.timings,
             "models": self.models,
         }
@@ -104,7 +125,7 @@ def run(
     def report(stage: str, fraction: float) -> None:
         if on_progress:
             lo, hi = STAGES[stage]
-            on_progress(stage, lo + (hi - lo) * min(max(fraction, 0.0), 1.0))
+            on_progress(stage, round(lo + (hi - lo) * min(max(fraction, 0.0), 1.0), 4))
 
     def check_cancel() -> None:
         if should_cancel and should_cancel():
@@ -138,12 +159,82 @@ def run(
         on_progress=lambda f: report("transcribing", f),
         should_cancel=should_cancel,
     )
+    check_cancel()
+
+    report("speakers", 0.0)
+    spans = clock.measure("vad", "cpu", vad.detect_speech, audio, options.vad)
+    report("speakers", 0.3)
+    encoder_device = "cpu" if options.speakers.method == "mfcc" else torch_device(options.speakers.device)
+    diarization = clock.measure("speakers", encoder_device, speakers.diarize, audio, spans, options.speakers)
+    check_cancel()
+
+    report("discourse", 0.0)
+    segments = discourse.attribute(transcript.segments, diarization.turns)
+    talk = clock.measure(
+        "discourse", "cpu", discourse.analyse, segments, diarization.turns, spans, info.duration_s, options.discourse
+    )
+    check_cancel()
+
+    report("voice", 0.0)
+    voice = clock.measure("prosody", "cpu", _prosody, audio, diarization, talk)
+    report("voice", 1.0)
     clock.timings["total"] = {"wall_s": round(time.perf_counter() - total_start, 3)}
     return Result(
         media=info,
-        segments=transcript.segments,
+        segments=talk.segments,
         language=transcript.language,
         timings=clock.timings,
-        models={"whisper": transcript.model},
+        models={
+            "whisper": transcript.model,
+            "vad": {"name": "silero-vad", "engine": "onnxruntime (bundled with faster-whisper)", "device": "cpu"},
+            "speakers": {
+                "name": diarization.method,
+                "device": encoder_device,
+                "count_requested": options.speakers.speakers,
+            },
+            "questions": {"name": "tfidf-logreg", "training_rows": len(questions_training_rows())},
+        },
         source_name=os.path.basename(os.fspath(source)),
+        speakers=talk.speakers,
+        questions=talk.questions,
+        metrics=talk.metrics,
+        prosody=voice,
+        session=options.discourse.session,
+        notes=diarization.notes + talk.notes + _transcript_notes(transcript.segments, spans),
     )
+
+
+def _prosody(audio, diarization: speakers.Diarization, talk: discourse.Discourse) -> dict:
+    """Voice measures per speaker (also copied onto each speaker's stats) and for the file."""
+    per_speaker = {}
+    for stats in talk.speakers:
+        spans = [(t.start, t.end) for t in diarization.turns if t.speaker == stats.id]
+        stats.voice = asdict(prosody.voice_stats(audio, spans))
+        per_speaker[stats.id] = stats.voice
+    turns = [(t.start, t.end, t.speaker) for t in diarization.turns]
+    words = sorted((w.start, w.end, s.speaker) for s in talk.segments for w in s.words)
+    return {
+        "file": {
+            "loudness_lufs": prosody.integrated_loudness(audio),
+            "loudness_range_lu": prosody.loudness_range(audio),
+            "measured_on": "16 kHz mono analysis signal (BS.1770 K-weighting, EBU R128 gating)",
+        },
+        "speakers": per_speaker,
+        "pauses": asdict(prosody.pauses(turns)),
+        "overlaps": asdict(prosody.overlaps(words)),
+    }
+
+
+def _transcript_notes(segments: list[speech.Segment], spans) -> list[str]:
+    words = [w for s in segments for w in s.words]
+    if spans and not words:
+        return ["Sound was detected but no words were recognised: it may be music, noise, or speech not in English."]
+    if words and sum(w.probability for w in words) / len(words) < LOW_CONFIDENCE:
+        return ["The transcript has low confidence: the speech may not be in English, or may be music or noise."]
+    return []
+
+
+def questions_training_rows() -> list[dict]:
+    from analysis import questions
+
+    return questions.load_rows("train")

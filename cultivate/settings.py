@@ -199,6 +199,16 @@ WHISPER_COMPUTE_TYPE = _env("WHISPER_COMPUTE_TYPE", "default")
 WHISPER_BEAM_SIZE = _env_number("WHISPER_BEAM_SIZE", 5)
 WHISPER_LANGUAGE = _env("WHISPER_LANGUAGE", "en") or None
 ANALYSIS_CPU_THREADS = _env_number("ANALYSIS_CPU_THREADS", 0)  # 0 = all cores
+TORCH_DEVICE = _env_choice("TORCH_DEVICE", "auto", ("auto", "cpu", "cuda"))  # speaker encoder
+MAX_SPEAKERS = _env_number("MAX_SPEAKERS", 6)
+DIARIZATION_SPEAKERS = _env("DIARIZATION_SPEAKERS", "2")  # a number, or "auto"
+if DIARIZATION_SPEAKERS != "auto":
+    try:
+        DIARIZATION_SPEAKERS = int(DIARIZATION_SPEAKERS)
+    except ValueError:
+        raise ImproperlyConfigured("DIARIZATION_SPEAKERS must be a number or auto") from None
+DIARIZATION_METHOD = _env_choice("DIARIZATION_METHOD", "resemblyzer", ("resemblyzer", "mfcc", "combined"))
+DEFAULT_SESSION = _env_choice("DEFAULT_SESSION", "classroom", ("classroom", "coaching"))
 MAX_MEDIA_DURATION_S = _env_number("MAX_MEDIA_DURATION_S", 4 * 3600.0, float)
 UPLOAD_EXTENSIONS = [
     e.strip().lower()

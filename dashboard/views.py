@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from redis.exceptions import RedisError
 
 from analysis.errors import AnalysisError
+from dashboard.review import review_context
 from jobs import selectors, services
 
 
@@ -56,6 +57,9 @@ def upload(request):
         "max_bytes": settings.MAX_UPLOAD_BYTES,
         "extensions": settings.UPLOAD_EXTENSIONS,
         "max_minutes": int(settings.MAX_MEDIA_DURATION_S // 60),
+        "speaker_choices": ["auto"] + list(range(1, settings.MAX_SPEAKERS + 1)),
+        "default_speakers": settings.DIARIZATION_SPEAKERS,
+        "default_session": settings.DEFAULT_SESSION,
     }
     if request.method == "GET":
         return render(request, "dashboard/upload.html", context)
@@ -63,6 +67,7 @@ def upload(request):
     wants_json = "application/json" in request.headers.get("Accept", "")
     file = request.FILES.get("file")
     try:
+        options = services.job_options(speakers=request.POST.get("speakers"), session=request.POST.get("session"))
         if file is None:
             raise AnalysisError("no_file", "Choose a video or audio file to upload.")
         video = services.video_create(tenant=request.tenant, uploader=request.user, upload=file)
@@ -70,7 +75,7 @@ def upload(request):
         if wants_json:
             return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=400)
         return render(request, "dashboard/upload.html", {**context, "error": exc.message}, status=400)
-    job = services.job_create(tenant=request.tenant, video=video, created_by=request.user)
+    job = services.job_create(tenant=request.tenant, video=video, created_by=request.user, options=options)
     if wants_json:
         return JsonResponse({"job": {"id": str(job.id), "url": job_url(job)}}, status=201)
     return redirect("dashboard:job", job_id=job.id)
@@ -85,7 +90,8 @@ def job_url(job) -> str:
 def job_detail(request, job_id):
     job = _job_or_404(request, job_id)
     result = selectors.job_result(job) if job.status == job.Status.SUCCEEDED else None
-    return render(request, "dashboard/job.html", {"job": job, "result": result, "state": selectors.job_state(job)})
+    context = {"job": job, "result": result, "review": review_context(result) if result else None}
+    return render(request, "dashboard/job.html", context)
 
 
 @member_required

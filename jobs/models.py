@@ -61,6 +61,7 @@ class Job(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ANALYZE)
     queue = models.CharField(max_length=20, default="default")
+    options = models.JSONField(default=dict, blank=True)  # e.g. {"speakers": 2, "session": "classroom"}
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     stage = models.CharField(max_length=40, default="queued")
     progress = models.PositiveSmallIntegerField(default=0)
@@ -90,6 +91,9 @@ class Job(models.Model):
         "probing": "Reading the file",
         "decoding": "Decoding audio",
         "transcribing": "Transcribing speech",
+        "speakers": "Telling speakers apart",
+        "discourse": "Finding questions",
+        "voice": "Measuring voices",
         "saving": "Saving results",
         "done": "Done",
     }

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from analysis.discourse import SESSIONS, DiscourseOptions
 from analysis.media import MediaOptions
 from analysis.pipeline import PipelineOptions
+from analysis.speakers import DiarizeOptions
 from analysis.speech import TranscribeOptions
 
 
@@ -13,7 +15,34 @@ def media_options() -> MediaOptions:
     return MediaOptions(max_duration_s=settings.MAX_MEDIA_DURATION_S, threads=settings.ANALYSIS_CPU_THREADS)
 
 
-def pipeline_options(**speech_overrides) -> PipelineOptions:
+def parse_speakers(value) -> int | str:
+    """``"auto"`` or a whole number 1..MAX_SPEAKERS (from a form, the CLI or a job's options).
+
+    Raises:
+      ValueError: with a message for people.
+    """
+    if value in (None, ""):
+        return settings.DIARIZATION_SPEAKERS
+    if str(value).strip().lower() == "auto":
+        return "auto"
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"speakers must be 'auto' or a number from 1 to {settings.MAX_SPEAKERS}") from None
+    if not 1 <= n <= settings.MAX_SPEAKERS:
+        raise ValueError(f"speakers must be 'auto' or a number from 1 to {settings.MAX_SPEAKERS}")
+    return n
+
+
+def parse_session(value) -> str:
+    if value in (None, ""):
+        return settings.DEFAULT_SESSION
+    if value not in SESSIONS:
+        raise ValueError(f"session must be one of: {', '.join(SESSIONS)}")
+    return value
+
+
+def pipeline_options(*, speakers=None, session=None, **speech_overrides) -> PipelineOptions:
     speech = TranscribeOptions(
         model=settings.WHISPER_MODEL,
         device=settings.WHISPER_DEVICE,
@@ -25,4 +54,16 @@ def pipeline_options(**speech_overrides) -> PipelineOptions:
     for name, value in speech_overrides.items():
         if value is not None:
             setattr(speech, name, value)
-    return PipelineOptions(media=media_options(), speech=speech)
+    diarize = DiarizeOptions(
+        speakers=parse_speakers(speakers),
+        max_speakers=settings.MAX_SPEAKERS,
+        method=settings.DIARIZATION_METHOD,
+        device=settings.TORCH_DEVICE,
+        cpu_threads=settings.ANALYSIS_CPU_THREADS,
+    )
+    return PipelineOptions(
+        media=media_options(),
+        speech=speech,
+        speakers=diarize,
+        discourse=DiscourseOptions(session=parse_session(session)),
+    )

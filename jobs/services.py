@@ -28,7 +28,7 @@ from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
 from jobs import events
 from jobs.models import Job, Video
-from jobs.options import media_options
+from jobs.options import media_options, parse_session, parse_speakers
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +84,31 @@ def video_create(*, tenant: Tenant, uploader, upload) -> Video:
     return video
 
 
+def job_options(*, speakers=None, session=None) -> dict:
+    """Validated analysis options for a job.
+
+    Raises:
+      AnalysisError: ``bad_option`` with a message for people.
+    """
+    try:
+        return {"speakers": parse_speakers(speakers), "session": parse_session(session)}
+    except ValueError as exc:
+        raise AnalysisError("bad_option", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+
+
 @transaction.atomic
-def job_create(*, tenant: Tenant, video: Video, created_by, queue: str = "default") -> Job:
-    """Create a queued analysis job and enqueue it once the row is committed."""
+def job_create(*, tenant: Tenant, video: Video, created_by, queue: str = "default", options: dict | None = None) -> Job:
+    """Create a queued analysis job and enqueue it once the row is committed.
+
+    Args:
+      options: ``speakers`` (a number or ``"auto"``) and ``session`` (``classroom`` or
+        ``coaching``); validated by ``job_options``.
+    """
     if queue not in settings.RQ_QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
-    job = Job.objects.create(tenant=tenant, video=video, created_by=created_by, queue=queue)
+    job = Job.objects.create(
+        tenant=tenant, video=video, created_by=created_by, queue=queue, options=job_options(**(options or {}))
+    )
     transaction.on_commit(lambda: job_enqueue(job_id=job.id))
     return job
 

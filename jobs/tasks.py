@@ -34,7 +34,8 @@ def run_job(job_id: str) -> None:
     progress = _ProgressReporter(job_id)
     try:
         with _local_copy(job.video.file) as path:
-            result = pipeline.run(path, pipeline_options(), on_progress=progress, should_cancel=progress.stopped)
+            options = pipeline_options(**job.options)
+            result = pipeline.run(path, options, on_progress=progress, should_cancel=progress.stopped)
         services.job_progress(job_id=job_id, stage="saving", progress=98)
         result.source_name = job.video.original_name
         services.job_succeed(job_id=job_id, result=result.to_dict())

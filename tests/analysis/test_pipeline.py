@@ -27,8 +27,13 @@ def test_it_transcribes_a_two_speaker_video_with_word_times(media_dir):
     fractions = [f for _, f in calls]
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
     assert [s for s, _ in calls][0] == "probing"
-    assert {"probe", "decode_audio", "transcribe", "total"} <= set(doc["timings"])
+    assert [s for s, _ in calls][-1] == "voice"
+    assert {"probe", "decode_audio", "transcribe", "vad", "speakers", "discourse", "prosody", "total"} <= set(
+        doc["timings"]
+    )
     assert doc["models"]["whisper"]["name"] == "tiny.en"
+    assert [s["role"] for s in doc["speakers"]] == ["teacher", "child"]
+    assert {seg["speaker"] for seg in doc["segments"]} == {"S1", "S2"}
 
 
 def test_it_reads_audio_only_files(media_dir):

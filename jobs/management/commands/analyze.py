@@ -26,13 +26,20 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="output folder (created if missing)")
         parser.add_argument("--model", help="Whisper model: a CTranslate2 folder (default: bundled tiny.en)")
         parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where models run (default: auto)")
+        parser.add_argument("--speakers", help="how many speakers: a number, or auto (default: 2)")
+        parser.add_argument("--session", choices=["classroom", "coaching"], help="roles to assign (default: classroom)")
         parser.add_argument("--quiet", action="store_true", help="no progress display even on a terminal")
 
-    def handle(self, *args, source, out, model, device, quiet, **options):
+    def handle(self, *args, source, out, model, device, speakers, session, quiet, **options):
         # Progress only on a terminal: piped stderr carries nothing but an error line.
         on_progress = None if quiet or not sys.stderr.isatty() else _Progress(self.stderr)
         try:
-            result = pipeline.run(source, pipeline_options(model=model, device=device), on_progress=on_progress)
+            options = pipeline_options(model=model, device=device, speakers=speakers, session=session)
+        except ValueError as exc:
+            sys.stderr.write(f"error: {exc} (bad_option)\n")
+            sys.exit(2)
+        try:
+            result = pipeline.run(source, options, on_progress=on_progress)
         except AnalysisError as exc:
             if on_progress:
                 on_progress.clear()

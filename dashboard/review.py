@@ -1,0 +1,55 @@
+"""Shape a ``cultivate.result/1`` document for the job page: colours, timeline geometry,
+chart data. Presentation only; every number comes from the result."""
+
+from __future__ import annotations
+
+PALETTE = 6  # speaker colours in app.css: .spk-0 ... .spk-5
+
+
+def review_context(result: dict) -> dict:
+    duration = (result.get("media") or {}).get("duration_s") or 0
+    speakers = result.get("speakers") or []
+    colour = {s["id"]: i % PALETTE for i, s in enumerate(speakers)}
+    role = {s["id"]: s.get("role") or s["id"] for s in speakers}
+
+    def pct(t: float) -> float:
+        return round(100 * t / duration, 3) if duration else 0.0
+
+    segments = [
+        {**seg, "colour": colour.get(seg.get("speaker"), 0), "role": role.get(seg.get("speaker"), "")}
+        for seg in result.get("segments", [])
+    ]
+    timeline = [
+        {"left": pct(s["start"]), "width": max(pct(s["end"] - s["start"]), 0.15), "colour": s["colour"],
+         "title": f"{s['role']} {s['start']:.0f}-{s['end']:.0f} s"}
+        for s in segments
+    ]  # fmt: skip
+    questions = [
+        {**q, "left": pct(q["start"]), "role": role.get(q.get("speaker"), ""),
+         "answered_role": role.get(q.get("answered_by"), "") if q.get("answered_by") else ""}
+        for q in result.get("questions", [])
+    ]  # fmt: skip
+    metrics = result.get("metrics") or {}
+    chart = {
+        "talk": {
+            "labels": [f"{role[s['id']].title()} ({s['id']})" for s in speakers],
+            "values": [round(100 * s.get("talk_share", 0), 1) for s in speakers],
+            "colours": [colour[s["id"]] for s in speakers],
+        },
+        "questions": {"oeq": metrics.get("oeq_count", 0), "ceq": metrics.get("ceq_count", 0)},
+        "waits": {
+            "labels": [f"{q['start']:.0f}s" for q in questions],
+            "values": [q.get("wait_time_s") for q in questions],
+            "kinds": [q["label"] for q in questions],
+        },
+    }
+    return {
+        "segments": segments,
+        "timeline": timeline,
+        "speakers": [{**s, "colour": colour[s["id"]]} for s in speakers],
+        "questions": questions,
+        "metrics": metrics,
+        "notes": result.get("notes") or [],
+        "chart": chart,
+        "has_speakers": bool(speakers),
+    }
