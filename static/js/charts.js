@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   const data = JSON.parse(document.getElementById("chart-data").textContent);
-  const palette = ["#2f6f4f", "#c2571a", "#3b5bdb", "#8e44ad", "#b8860b", "#0f7c8c"];
+  const palette = ["#2b6cb0", "#c2571a", "#0f7c8c", "#b83280", "#8b5e34", "#4a5568"];  // .spk-N in app.css
   const common = { responsive: true, maintainAspectRatio: false, animation: false };
   new Chart(document.getElementById("chart-talk"), {
     type: "doughnut",
@@ -14,8 +14,16 @@
   new Chart(document.getElementById("chart-questions"), {
     type: "bar",
     data: { labels: ["OEQ", "CEQ"],
-      datasets: [{ data: [data.questions.oeq, data.questions.ceq], backgroundColor: ["#1f6f43", "#b7791f"] }] },
+      datasets: [{ data: [data.questions.oeq, data.questions.ceq], backgroundColor: ["#2f855a", "#6b46c1"] }] },
     options: Object.assign({}, common, { plugins: { legend: { display: false } },
       scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }),
+  });
+  new Chart(document.getElementById("chart-waits"), {
+    type: "bar",
+    data: { labels: data.waits.labels,
+      datasets: [{ data: data.waits.values,
+        backgroundColor: data.waits.kinds.map(function (k) { return k === "OEQ" ? "#2f855a" : "#6b46c1"; }) }] },
+    options: Object.assign({}, common, { plugins: { legend: { display: false } },
+      scales: { y: { beginAtZero: true, suggestedMax: 3 } } }),
   });
 })();
