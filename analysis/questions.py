@@ -167,6 +167,16 @@ def train(texts: list[str], labels: list[str], c: float | None = None):
 
 
 @lru_cache(maxsize=1)
+def model_version() -> str:
+    """Changes whenever the training data or this module changes (cache keys use it)."""
+    import hashlib
+
+    digest = hashlib.sha256(DATA.read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@lru_cache(maxsize=1)
 def load_classifier():
     """The production classifier, trained on the ``train`` split once per process.
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
     path("jobs/<uuid:job_id>/status", views.job_status, name="job_status"),
     path("jobs/<uuid:job_id>/result.json", views.job_result_download, name="job_result"),
+    path("questions/", views.question_text, name="questions"),
     path("health", views.health, name="health"),
     path("ready", views.ready, name="ready"),
 ]

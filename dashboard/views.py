@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 
 from analysis.errors import AnalysisError
 from dashboard.review import review_context
-from jobs import selectors, services
+from jobs import selectors, services, text_questions
 
 
 def member_required(view):
@@ -112,6 +112,23 @@ def job_result_download(request, job_id):
     return FileResponse(
         job.result_file.open("rb"), as_attachment=True, filename=f"{stem}.result.json", content_type="application/json"
     )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def question_text(request):
+    """Transcript-only analysis: paste utterances, get each labelled OEQ, CEQ or NONQ."""
+    text = request.POST.get("text", "") if request.method == "POST" else ""
+    context = {"text": text, "max_lines": text_questions.MAX_LINES}
+    if request.method == "POST":
+        try:
+            rows = text_questions.label_lines(text.splitlines())
+        except ValueError as exc:
+            return render(request, "dashboard/questions.html", {**context, "error": str(exc)}, status=400)
+        if not rows:
+            context["error"] = "Paste at least one utterance, one per line."
+        context.update(rows=rows, summary=text_questions.summary(rows))
+    return render(request, "dashboard/questions.html", context)
 
 
 @require_GET
