@@ -269,12 +269,25 @@ def _metrics(questions: list[Question], stats: list[SpeakerStats], asker: str | 
 
 
 def _speaker_at(turns: list[Turn], t: float) -> str | None:
+    """The speaker of the turn covering time ``t``, else of the nearest turn (turns are sorted)."""
     if not turns:
         return None
-    for turn in turns:
-        if turn.start <= t <= turn.end:
-            return turn.speaker
-    return min(turns, key=lambda turn: min(abs(turn.start - t), abs(turn.end - t))).speaker
+    i = _bisect_starts(turns, t)  # turns[:i] start at or before t
+    if i > 0 and turns[i - 1].end >= t:
+        return turns[i - 1].speaker
+    nearby = turns[max(i - 1, 0) : i + 1]
+    return min(nearby, key=lambda turn: min(abs(turn.start - t), abs(turn.end - t))).speaker
+
+
+def _bisect_starts(turns: list[Turn], t: float) -> int:
+    lo, hi = 0, len(turns)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if turns[mid].start <= t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def _segment(words: list[Word], speaker: str | None) -> Segment:

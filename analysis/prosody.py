@@ -52,14 +52,21 @@ class Overlaps:
     method: str = field(default="word times of different speakers that overlap (a lower bound)")
 
 
+PITCH_SAMPLE_S = 120.0  # pitch statistics are stable long before this much speech
+
+
 def voice_stats(audio: np.ndarray, spans: list[tuple[float, float]]) -> VoiceStats:
-    """Pitch, energy and loudness of the speech inside ``spans`` (seconds)."""
+    """Pitch, energy and loudness of the speech inside ``spans`` (seconds).
+
+    Loudness and energy use all of the speech; pitch uses spans spread evenly over the
+    recording, up to ``PITCH_SAMPLE_S`` seconds, which bounds time and memory on long files.
+    """
     clip = _concat(audio, spans)
     if clip.size < SAMPLE_RATE // 4:
         return VoiceStats()
     stats = VoiceStats(energy_db=_round(_rms_db(clip)))
     stats.loudness_lufs, stats.loudness_range_lu = integrated_loudness(clip), loudness_range(clip)
-    f0 = pitch_track(clip)
+    f0 = pitch_track(_concat(audio, _spread(spans, PITCH_SAMPLE_S)))
     if f0.size >= 10:
         stats.pitch_median_hz = _round(float(np.median(f0)))
         stats.pitch_p10_hz = _round(float(np.percentile(f0, 10)))
@@ -163,6 +170,15 @@ def _lufs(z):
 
 def _rms_db(clip: np.ndarray) -> float:
     return 20 * math.log10(max(float(np.sqrt(np.mean(clip.astype(np.float64) ** 2))), 1e-9))
+
+
+def _spread(spans: list[tuple[float, float]], budget_s: float) -> list[tuple[float, float]]:
+    """Every k-th span, so that about ``budget_s`` seconds are taken from across the recording."""
+    total = sum(e - s for s, e in spans)
+    if total <= budget_s:
+        return spans
+    step = total / budget_s
+    return spans[:: max(1, int(step))]
 
 
 def _concat(audio: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
