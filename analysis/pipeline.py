@@ -27,8 +27,10 @@ STAGES = {
     "discourse": (0.93, 0.96),
     "voice": (0.96, 1.0),
 }
-# Mean word probability under which the transcript is flagged as doubtful.
+# A transcript is flagged as doubtful below this mean word probability, or when more than
+# this share of its segments failed Whisper's quality checks.
 LOW_CONFIDENCE = 0.45
+DOUBTFUL_SHARE = 0.3
 
 ProgressFn = Callable[[str, float], None]
 CancelFn = Callable[[], bool]
@@ -200,7 +202,7 @@ def run(
         metrics=talk.metrics,
         prosody=voice,
         session=options.discourse.session,
-        notes=diarization.notes + talk.notes + _transcript_notes(transcript.segments, spans),
+        notes=diarization.notes + talk.notes + _transcript_notes(transcript, spans),
     )
 
 
@@ -225,11 +227,12 @@ def _prosody(audio, diarization: speakers.Diarization, talk: discourse.Discourse
     }
 
 
-def _transcript_notes(segments: list[speech.Segment], spans) -> list[str]:
-    words = [w for s in segments for w in s.words]
+def _transcript_notes(transcript: speech.Transcript, spans) -> list[str]:
+    words = [w for s in transcript.segments for w in s.words]
     if spans and not words:
         return ["Sound was detected but no words were recognised: it may be music, noise, or speech not in English."]
-    if words and sum(w.probability for w in words) / len(words) < LOW_CONFIDENCE:
+    doubtful = transcript.doubtful_share > DOUBTFUL_SHARE
+    if words and (doubtful or sum(w.probability for w in words) / len(words) < LOW_CONFIDENCE):
         return ["The transcript has low confidence: the speech may not be in English, or may be music or noise."]
     return []
 

@@ -65,9 +65,16 @@ class Segment:
 
 @dataclass
 class Transcript:
+    """Attributes:
+    doubtful_share: Share of segments whose greedy decode failed Whisper's quality checks
+      (decoded again with sampling) or whose mean log-probability is below -0.7: high for
+      speech in another language, music or noise.
+    """
+
     segments: list[Segment]
     language: str
     model: dict
+    doubtful_share: float = 0.0
 
 
 def model_path(name: str = "") -> str:
@@ -161,19 +168,29 @@ def transcribe(
       Segments with their words, times in seconds from the start of the audio.
     """
     options = options or TranscribeOptions()
+    import ctranslate2
+
     model = load_model(options.model, options.device, options.compute_type, options.cpu_threads)
     duration = audio.size / SAMPLE_RATE
+    ctranslate2.set_random_seed(0)  # temperature fallback samples: the same file gives the same text
     pieces, info = model.transcribe(audio, **decode_options(options))
     segments = []
+    doubtful = 0
     for piece in pieces:
         segments.append(_segment(piece))
+        doubtful += piece.temperature > 0 or piece.avg_logprob < -0.7
         if on_progress and duration:
             on_progress(min(piece.end / duration, 1.0))
         if should_cancel and should_cancel():
             raise Cancelled()
     if on_progress:
         on_progress(1.0)
-    return Transcript(segments=segments, language=info.language, model=describe_model(options))
+    return Transcript(
+        segments=segments,
+        language=info.language,
+        model=describe_model(options),
+        doubtful_share=round(doubtful / len(segments), 3) if segments else 0.0,
+    )
 
 
 def _segment(piece) -> Segment:
