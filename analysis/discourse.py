@@ -41,6 +41,7 @@ class Question:
     cue: str
     wait_time_s: float | None
     answered_by: str | None
+    responder_visual: dict = field(default_factory=dict)  # motion/engagement in the 5 s after it
 
 
 @dataclass

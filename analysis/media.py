@@ -56,6 +56,7 @@ class MediaInfo:
     height: int | None = None
     fps: float | None = None
     video_codec: str | None = None
+    rotation: int = 0  # degrees, from the stream's display matrix or rotate tag
     has_audio: bool = False
     audio_codec: str | None = None
     sample_rate: int | None = None
@@ -63,6 +64,13 @@ class MediaInfo:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def display_size(self) -> tuple[int, int] | None:
+        """(width, height) as shown to people: a phone video rotated 90 degrees swaps them."""
+        if not self.has_video or not self.width or not self.height:
+            return None
+        return (self.height, self.width) if self.rotation % 180 else (self.width, self.height)
 
 
 def probe(path: str | os.PathLike, options: MediaOptions | None = None) -> MediaInfo:
@@ -105,6 +113,7 @@ def probe(path: str | os.PathLike, options: MediaOptions | None = None) -> Media
         info.height = _int(video.get("height"))
         info.fps = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate"))
         info.video_codec = video.get("codec_name")
+        info.rotation = _rotation(video)
     if audio is not None:
         info.has_audio = True
         info.audio_codec = audio.get("codec_name")
@@ -189,6 +198,13 @@ def _starts_like_mp4(path: str) -> bool:
     with open(path, "rb") as f:
         head = f.read(12)
     return len(head) >= 8 and head[4:8] in _MP4_BOXES
+
+
+def _rotation(stream: dict) -> int:
+    for side in stream.get("side_data_list", []):
+        if "rotation" in side:
+            return int(round(float(side["rotation"]))) % 360
+    return (_int(stream.get("tags", {}).get("rotate")) or 0) % 360
 
 
 def _is_cover_art(stream: dict) -> bool:

@@ -8,11 +8,13 @@ socket: ``on_progress(stage, fraction)`` reports overall progress in 0..1 and
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from analysis import discourse, media, prosody, speakers, speech, vad
+from analysis import discourse, highlights, media, prosody, qa, render, speakers, speech, vad, visual
 from analysis.devices import torch_device
 from analysis.errors import Cancelled
 
@@ -25,7 +27,9 @@ STAGES = {
     "transcribing": (0.06, 0.82),
     "speakers": (0.82, 0.93),
     "discourse": (0.93, 0.96),
-    "voice": (0.96, 1.0),
+    "voice": (0.96, 0.97),
+    "rendering": (0.97, 0.995),
+    "checking": (0.995, 1.0),
 }
 # A transcript is flagged as doubtful below this mean word probability, or when more than
 # this share of its segments failed Whisper's quality checks.
@@ -48,6 +52,11 @@ class PipelineOptions:
     vad: vad.VadOptions = field(default_factory=vad.VadOptions)
     speakers: speakers.DiarizeOptions = field(default_factory=speakers.DiarizeOptions)
     discourse: discourse.DiscourseOptions = field(default_factory=discourse.DiscourseOptions)
+    visual: visual.VisualOptions = field(default_factory=visual.VisualOptions)
+    highlights: highlights.HighlightOptions = field(default_factory=highlights.HighlightOptions)
+    render: render.RenderOptions = field(default_factory=render.RenderOptions)
+    qa: qa.QaOptions = field(default_factory=qa.QaOptions)
+    render_dir: str | None = None  # where clips go; None renders nothing
 
 
 @dataclass
@@ -66,6 +75,9 @@ class Result:
     prosody: dict = field(default_factory=dict)
     session: str = "classroom"
     notes: list[str] = field(default_factory=list)
+    visual: dict = field(default_factory=dict)
+    highlights: list[highlights.Highlight] = field(default_factory=list)
+    qa: dict | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -79,6 +91,9 @@ class Result:
             "questions": [asdict(q) for q in self.questions],
             "metrics": self.metrics,
             "prosody": self.prosody,
+            "visual": self.visual,
+            "highlights": [h.to_dict() for h in self.highlights],
+            "qa": self.qa,
             "notes": self.notes,
             "timings": self.timings,
             "models": self.models,
@@ -138,6 +153,26 @@ def run(
     report("probing", 0.0)
     info = clock.measure("probe", "cpu", media.probe, source, options.media)
     check_cancel()
+    # The video branch runs beside the audio branch: ffmpeg decoding and OpenCV release the GIL.
+    # It stops early when the caller cancels or the audio branch fails.
+    stop = threading.Event()
+
+    def video_should_stop() -> bool:
+        return stop.is_set() or bool(should_cancel and should_cancel())
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="visual")
+    seen = pool.submit(
+        clock.measure, "visual", "cpu", visual.analyse, source, info.display_size, options.visual, video_should_stop
+    )
+    try:
+        return _rest(source, info, options, clock, report, check_cancel, should_cancel, seen, total_start)
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _rest(source, info, options, clock, report, check_cancel, should_cancel, seen, total_start) -> Result:
+    """Everything after the probe; the visual branch is already running in ``seen``."""
 
     report("decoding", 0.0)
     audio = clock.measure(
@@ -179,7 +214,27 @@ def run(
 
     report("voice", 0.0)
     voice = clock.measure("prosody", "cpu", _prosody, audio, diarization, talk)
-    report("voice", 1.0)
+    seen_video = seen.result()
+    metrics = {**talk.metrics, **_responder_visual(talk.questions, seen_video)}
+    engagement = {q.start: q.responder_visual.get("engagement") for q in talk.questions}
+    picked = highlights.pick(
+        talk.questions, diarization.turns, talk.segments, info.duration_s, engagement, options.highlights
+    )
+    quality = None
+    if options.render_dir and picked and info.display_size:
+        report("rendering", 0.0)
+        clips = clock.measure(
+            "render", "cpu", render.render, source, info, picked, seen_video.samples, talk.segments,
+            options.render_dir, options.render,
+        )  # fmt: skip
+        check_cancel()
+        report("checking", 0.0)
+        paths = [os.path.join(options.render_dir, c.video) for c in clips]
+        quality = clock.measure("qa", "cpu", qa.check, paths, options.qa)
+    report("checking", 1.0)
+    render_notes = []
+    if options.render_dir and picked and not info.display_size:
+        render_notes.append("No video stream: highlight clips were not rendered.")
     clock.timings["total"] = {"wall_s": round(time.perf_counter() - total_start, 3)}
     return Result(
         media=info,
@@ -199,11 +254,31 @@ def run(
         source_name=os.path.basename(os.fspath(source)),
         speakers=talk.speakers,
         questions=talk.questions,
-        metrics=talk.metrics,
+        metrics=metrics,
         prosody=voice,
         session=options.discourse.session,
-        notes=diarization.notes + talk.notes + _transcript_notes(transcript, spans),
+        notes=diarization.notes + talk.notes + _transcript_notes(transcript, spans) + seen_video.notes + render_notes,
+        visual=seen_video.to_dict(),
+        highlights=picked,
+        qa=quality,
     )
+
+
+def _responder_visual(questions: list[discourse.Question], seen: visual.Visual, after_s: float = 5.0) -> dict:
+    """Motion and engagement in the seconds after each question, summarised per label."""
+    out = {}
+    for q in questions:
+        q.responder_visual = visual.summarise(seen.samples, q.end, q.end + after_s)
+    for label in ("OEQ", "CEQ"):
+        values = [
+            q.responder_visual for q in questions if q.label == label and q.responder_visual["engagement"] is not None
+        ]
+        key = label.lower()
+        out[f"{key}_after_engagement"] = (
+            round(sum(v["engagement"] for v in values) / len(values), 3) if values else None
+        )
+        out[f"{key}_after_motion"] = round(sum(v["motion"] for v in values) / len(values), 3) if values else None
+    return out
 
 
 def _prosody(audio, diarization: speakers.Diarization, talk: discourse.Discourse) -> dict:

@@ -215,6 +215,7 @@ if DIARIZATION_SPEAKERS != "auto":
     except ValueError:
         raise ImproperlyConfigured("DIARIZATION_SPEAKERS must be a number or auto") from None
 DIARIZATION_METHOD = _env_choice("DIARIZATION_METHOD", "resemblyzer", ("resemblyzer", "mfcc", "combined"))
+BLUR_OTHERS_DEFAULT = _env_bool("BLUR_OTHERS_DEFAULT", False)  # privacy blur in clips (a job may override)
 DEFAULT_SESSION = _env_choice("DEFAULT_SESSION", "classroom", ("classroom", "coaching"))
 MAX_MEDIA_DURATION_S = _env_number("MAX_MEDIA_DURATION_S", 4 * 3600.0, float)
 UPLOAD_EXTENSIONS = [

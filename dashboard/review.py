@@ -43,7 +43,23 @@ def review_context(result: dict) -> dict:
             "kinds": [q["label"] for q in questions],
         },
     }
+    visual = result.get("visual") or {}
+    samples = visual.get("samples") or []
+    step = max(1, len(samples) // 600)  # at most ~600 points on the chart
+    chart["visual"] = {
+        "t": [s["t"] for s in samples[::step]],
+        "presence": [1 if s["faces"] else 0 for s in samples[::step]],
+        "motion": [s["motion"] for s in samples[::step]],
+        "engagement": [s["engagement"] for s in samples[::step]],
+    }
+    spots = [
+        {**h, "left": pct(h["start"]), "width": pct(h["end"] - h["start"]), "number": i + 1}
+        for i, h in enumerate(result.get("highlights") or [])
+    ]
     return {
+        "highlights": spots,
+        "qa": result.get("qa"),
+        "visual": visual,
         "segments": segments,
         "timeline": timeline,
         "speakers": [{**s, "colour": colour[s["id"]]} for s in speakers],

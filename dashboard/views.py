@@ -7,6 +7,7 @@ from functools import wraps
 import django_rq
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse
@@ -129,6 +130,30 @@ def question_text(request):
             context["error"] = "Paste at least one utterance, one per line."
         context.update(rows=rows, summary=text_questions.summary(rows))
     return render(request, "dashboard/questions.html", context)
+
+
+ARTIFACT_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".vtt": "text/vtt"}
+
+
+@member_required
+@require_GET
+def job_artifact(request, job_id, name):
+    """A rendered highlight clip, thumbnail or caption file of the tenant's job."""
+    job = _job_or_404(request, job_id)
+    suffix = name[name.rfind(".") :]
+    path = f"results/{job.tenant_id}/{job.id}/highlights/{name}"
+    if suffix not in ARTIFACT_TYPES or not default_storage.exists(path):
+        raise Http404("No such file")
+    download = request.GET.get("download") == "1"
+    return FileResponse(default_storage.open(path, "rb"), content_type=ARTIFACT_TYPES[suffix], as_attachment=download)
+
+
+@member_required
+@require_GET
+def job_source(request, job_id):
+    """The uploaded recording, for the player on the job page."""
+    job = _job_or_404(request, job_id)
+    return FileResponse(job.video.file.open("rb"), filename=job.video.original_name)
 
 
 @require_GET

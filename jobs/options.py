@@ -42,7 +42,9 @@ def parse_session(value) -> str:
     return value
 
 
-def pipeline_options(*, speakers=None, session=None, **speech_overrides) -> PipelineOptions:
+def pipeline_options(
+    *, speakers=None, session=None, blur_others=None, render_dir=None, **speech_overrides
+) -> PipelineOptions:
     speech = TranscribeOptions(
         model=settings.WHISPER_MODEL,
         device=settings.WHISPER_DEVICE,
@@ -61,9 +63,13 @@ def pipeline_options(*, speakers=None, session=None, **speech_overrides) -> Pipe
         device=settings.TORCH_DEVICE,
         cpu_threads=settings.ANALYSIS_CPU_THREADS,
     )
-    return PipelineOptions(
+    options = PipelineOptions(
         media=media_options(),
         speech=speech,
         speakers=diarize,
         discourse=DiscourseOptions(session=parse_session(session)),
+        render_dir=render_dir,
     )
+    options.render.blur_others = bool(settings.BLUR_OTHERS_DEFAULT if blur_others is None else blur_others)
+    options.render.threads = settings.ANALYSIS_CPU_THREADS
+    return options

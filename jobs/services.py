@@ -18,6 +18,7 @@ from pathlib import Path
 import django_rq
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -84,16 +85,19 @@ def video_create(*, tenant: Tenant, uploader, upload) -> Video:
     return video
 
 
-def job_options(*, speakers=None, session=None) -> dict:
+def job_options(*, speakers=None, session=None, blur_others=None) -> dict:
     """Validated analysis options for a job.
 
     Raises:
       AnalysisError: ``bad_option`` with a message for people.
     """
     try:
-        return {"speakers": parse_speakers(speakers), "session": parse_session(session)}
+        options = {"speakers": parse_speakers(speakers), "session": parse_session(session)}
     except ValueError as exc:
         raise AnalysisError("bad_option", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+    if blur_others is not None:
+        options["blur_others"] = str(blur_others).lower() in ("1", "true", "on", "yes")
+    return options
 
 
 @transaction.atomic
@@ -155,6 +159,18 @@ def job_progress(*, job_id, stage: str, progress: int) -> bool:
     if changed:
         _publish(job_id)
     return bool(changed)
+
+
+def job_store_artifacts(*, job_id, folder: str) -> list[str]:
+    """Copy rendered clips, thumbnails and captions into storage next to the result."""
+    job = Job.objects.get(id=job_id)
+    stored = []
+    for path in sorted(Path(folder).glob("*")):
+        if path.suffix in (".mp4", ".jpg", ".vtt") and path.is_file():
+            name = f"results/{job.tenant_id}/{job.id}/highlights/{path.name}"
+            with open(path, "rb") as f:
+                stored.append(default_storage.save(name, f))
+    return stored
 
 
 def job_succeed(*, job_id, result: dict, timings: dict | None = None) -> bool:

@@ -33,10 +33,11 @@ def run_job(job_id: str) -> None:
         return
     progress = _ProgressReporter(job_id)
     try:
-        with _local_copy(job.video.file) as path:
-            options = pipeline_options(**job.options)
+        with _local_copy(job.video.file) as path, tempfile.TemporaryDirectory(prefix="clips-") as clips:
+            options = pipeline_options(**job.options, render_dir=clips)
             result = pipeline.run(path, options, on_progress=progress, should_cancel=progress.stopped)
-        services.job_progress(job_id=job_id, stage="saving", progress=98)
+            services.job_progress(job_id=job_id, stage="saving", progress=97)
+            services.job_store_artifacts(job_id=job_id, folder=clips)
         result.source_name = job.video.original_name
         services.job_succeed(job_id=job_id, result=result.to_dict())
     except AnalysisError as exc:

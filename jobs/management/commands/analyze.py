@@ -28,13 +28,18 @@ class Command(BaseCommand):
         parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where models run (default: auto)")
         parser.add_argument("--speakers", help="how many speakers: a number, or auto (default: 2)")
         parser.add_argument("--session", choices=["classroom", "coaching"], help="roles to assign (default: classroom)")
+        parser.add_argument("--no-render", action="store_true", help="pick highlights but do not render clips")
+        parser.add_argument("--blur-others", action="store_true", help="blur every face but the teacher's in clips")
         parser.add_argument("--quiet", action="store_true", help="no progress display even on a terminal")
 
-    def handle(self, *args, source, out, model, device, speakers, session, quiet, **options):
+    def handle(self, *args, source, out, model, device, speakers, session, no_render, blur_others, quiet, **options):
         # Progress only on a terminal: piped stderr carries nothing but an error line.
         on_progress = None if quiet or not sys.stderr.isatty() else _Progress(self.stderr)
+        out_dir = Path(out)
         try:
             options = pipeline_options(model=model, device=device, speakers=speakers, session=session)
+            options.render.blur_others = blur_others
+            options.render_dir = None if no_render else str(out_dir / "highlights")
         except ValueError as exc:
             sys.stderr.write(f"error: {exc} (bad_option)\n")
             sys.exit(2)
@@ -45,7 +50,6 @@ class Command(BaseCommand):
                 on_progress.clear()
             sys.stderr.write(f"error: {exc.message} ({exc.code})\n")
             sys.exit(1)
-        out_dir = Path(out)
         out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / "result.json"
         tmp = target.with_suffix(".json.tmp")

@@ -1,0 +1,145 @@
+"""Check the rendered clips themselves: format tags, a clean decode, loudness, framing.
+
+Targets: H.264 High at level 4.0, yuv420p, BT.709 primaries/transfer/matrix, AAC audio;
+0 decode errors; loudness spread across clips <= 1.0 LU; the followed face inside the centre
+region in >= 95 % of sampled frames that show a face.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+
+import numpy as np
+
+EXPECTED = {
+    "codec": "h264",
+    "profile": "High",
+    "level": 40,
+    "pix_fmt": "yuv420p",
+    "color_primaries": "bt709",
+    "color_transfer": "bt709",
+    "color_space": "bt709",
+    "audio_codec": "aac",
+}
+
+
+@dataclass
+class QaOptions:
+    """Attributes:
+    max_spread_lu: Largest loudness difference allowed between clips.
+    min_centred_share: Share of face frames whose face must sit in the centre region.
+    centre_radius: The centre region: face centre within this share of the half diagonal.
+    sample_fps: Frames per second checked for framing.
+    """
+
+    max_spread_lu: float = 1.0
+    min_centred_share: float = 0.95
+    centre_radius: float = 0.25
+    sample_fps: float = 2.0
+
+
+def check(clips: list[str | os.PathLike], options: QaOptions | None = None) -> dict:
+    """QA every clip and the set; ``passed`` is True only when every check passes."""
+    options = options or QaOptions()
+    per_clip = [_check_clip(path, options) for path in clips]
+    loudness = [c["loudness_lufs"] for c in per_clip if c["loudness_lufs"] is not None]
+    spread = round(max(loudness) - min(loudness), 2) if len(loudness) >= 2 else 0.0
+    checks = [
+        {"name": "loudness spread", "value": spread, "target": f"<= {options.max_spread_lu} LU",
+         "passed": spread <= options.max_spread_lu},
+    ]  # fmt: skip
+    for c in per_clip:
+        checks += [{**item, "clip": c["clip"]} for item in c["checks"]]
+    return {
+        "passed": all(item["passed"] for item in checks) if per_clip else None,
+        "loudness_spread_lu": spread,
+        "targets": {
+            **EXPECTED,
+            "decode_errors": 0,
+            "max_spread_lu": options.max_spread_lu,
+            "min_centred_share": options.min_centred_share,
+        },
+        "clips": per_clip,
+        "checks": checks,
+    }
+
+
+def probe_clip(path: str | os.PathLike) -> dict:
+    import ffmpeg
+
+    data = ffmpeg.probe(os.fspath(path))
+    video = next((s for s in data["streams"] if s["codec_type"] == "video"), {})
+    audio = next((s for s in data["streams"] if s["codec_type"] == "audio"), {})
+    return {
+        "codec": video.get("codec_name"),
+        "profile": video.get("profile"),
+        "level": video.get("level"),
+        "pix_fmt": video.get("pix_fmt"),
+        "color_primaries": video.get("color_primaries"),
+        "color_transfer": video.get("color_transfer"),
+        "color_space": video.get("color_space"),
+        "audio_codec": audio.get("codec_name"),
+        "width": video.get("width"),
+        "height": video.get("height"),
+        "duration_s": round(float(data["format"].get("duration", 0)), 3),
+    }
+
+
+def decode_errors(path: str | os.PathLike) -> int:
+    proc = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", os.fspath(path), "-f", "null", "-"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return len([line for line in proc.stderr.splitlines() if line.strip()]) + (proc.returncode != 0)
+
+
+def loudness(path: str | os.PathLike) -> float | None:
+    """Integrated loudness (LUFS) from ffmpeg's ebur128 filter."""
+    proc = subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-i", os.fspath(path), "-map", "0:a:0",
+         "-af", "ebur128=framelog=verbose", "-f", "null", "-"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    found = re.findall(r"I:\s+(-?[\d.]+|-inf) LUFS", proc.stderr)
+    return float(found[-1]) if found and found[-1] != "-inf" else None
+
+
+def centred_share(path: str | os.PathLike, options: QaOptions) -> tuple[float | None, int]:
+    """Share of sampled frames showing a face whose main face is in the centre region."""
+    from analysis import visual
+
+    facts = probe_clip(path)
+    size = (facts["width"], facts["height"])
+    result = visual.analyse(path, size, visual.VisualOptions(sample_fps=options.sample_fps))
+    offsets = [s.centre_offset for s in result.samples if s.centre_offset is not None]
+    if not offsets:
+        return None, 0
+    return round(float(np.mean([o <= options.centre_radius for o in offsets])), 3), len(offsets)
+
+
+def _check_clip(path, options: QaOptions) -> dict:
+    facts = probe_clip(path)
+    errors = decode_errors(path)
+    level = loudness(path)
+    share, face_frames = centred_share(path, options)
+    checks = [
+        {"name": key.replace("_", " "), "value": facts[key], "target": expected, "passed": facts[key] == expected}
+        for key, expected in EXPECTED.items()
+    ]
+    checks.append({"name": "decode errors", "value": errors, "target": 0, "passed": errors == 0})
+    checks.append(
+        {"name": "face centred", "value": share, "target": f">= {options.min_centred_share}",
+         "passed": share is None or share >= options.min_centred_share}
+    )  # fmt: skip
+    return {
+        "clip": os.path.basename(os.fspath(path)),
+        **facts,
+        "decode_errors": errors,
+        "loudness_lufs": level,
+        "centred_share": share,
+        "face_frames": face_frames,
+        "checks": checks,
+    }

@@ -1,0 +1,255 @@
+"""Render highlights as shareable clips: a face-centred crop on a smoothed camera path,
+two-pass EBU R128 loudness normalisation to one target for every clip, H.264 High@4.0
+yuv420p tagged BT.709, AAC, +faststart; plus a thumbnail and WebVTT captions.
+
+Frames go source -> ffmpeg (decode, rotation honoured) -> numpy (crop, optional blur of
+other faces) -> ffmpeg (encode), one frame in memory at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from analysis.errors import AnalysisError
+from analysis.highlights import Highlight
+from analysis.media import MediaInfo
+from analysis.speech import Segment
+from analysis.visual import Sample
+
+
+@dataclass
+class RenderOptions:
+    """Attributes:
+    zoom: Crop size as a share of the source frame (keeps its aspect ratio).
+    max_width: Output width limit (720p for 1280 x 720 and larger sources).
+    fps: Output frame rate (variable-rate sources are made constant).
+    loudness_lufs, true_peak_db, lra_lu: Loudness target for every clip.
+    crf, preset: x264 quality and speed.
+    blur_others: Blur every face but the followed one.
+    smooth_s: Camera path smoothing window.
+    dead_zone: The camera holds still until the face moves this share of the crop width.
+    threads: x264 threads (0 lets it choose).
+    """
+
+    zoom: float = 0.7
+    max_width: int = 1280
+    fps: float = 25.0
+    loudness_lufs: float = -16.0
+    true_peak_db: float = -1.5
+    lra_lu: float = 11.0
+    crf: int = 22
+    preset: str = "veryfast"
+    blur_others: bool = False
+    smooth_s: float = 2.0
+    dead_zone: float = 0.06
+    threads: int = 0
+
+
+@dataclass
+class RenderedClip:
+    video: str
+    thumbnail: str
+    captions: str
+
+
+def render(
+    source: str | os.PathLike,
+    info: MediaInfo,
+    highlights: list[Highlight],
+    samples: list[Sample],
+    segments: list[Segment],
+    out_dir: str | os.PathLike,
+    options: RenderOptions | None = None,
+) -> list[RenderedClip]:
+    """Render each highlight into ``out_dir`` as NN.mp4, NN.jpg and NN.vtt (NN from 01).
+
+    Sets each highlight's ``clip`` to its file name. Audio-only sources get no clips.
+    """
+    options = options or RenderOptions()
+    size = info.display_size
+    if size is None or not highlights:
+        return []
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    clips = []
+    for n, h in enumerate(highlights, start=1):
+        stem = out / f"{n:02d}"
+        clips.append(_render_one(source, info, size, h, samples, segments, stem, options))
+        h.clip = f"{stem.name}.mp4"
+    return clips
+
+
+def _render_one(source, info, size, h: Highlight, samples, segments, stem: Path, options: RenderOptions):
+    import cv2
+
+    duration = h.end - h.start
+    crop_w = int(size[0] * options.zoom) // 2 * 2
+    crop_h = int(size[1] * options.zoom) // 2 * 2
+    out_w = min(crop_w, options.max_width) // 2 * 2
+    out_h = round(crop_h * out_w / crop_w / 2) * 2
+    n_frames = max(1, int(round(duration * options.fps)))
+    path = camera_path(samples, h.start, n_frames, options.fps, size, (crop_w, crop_h), options)
+    audio_filter = _loudnorm_filter(source, h.start, duration, info, options)
+
+    decode = subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-v", "error", "-ss", f"{h.start:.3f}", "-t", f"{duration:.3f}", "-i", os.fspath(source),
+         "-map", "0:v:0", "-vf", f"fps={options.fps}", "-pix_fmt", "bgr24", "-f", "rawvideo", "-"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    encode_cmd = [
+        "ffmpeg", "-nostdin", "-v", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{out_w}x{out_h}", "-r", str(options.fps), "-i", "-",
+        "-ss", f"{h.start:.3f}", "-t", f"{duration:.3f}", "-i", os.fspath(source),
+        "-map", "0:v:0", "-map", "1:a:0?", "-shortest",
+        "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+        "-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf), "-threads", str(options.threads),
+        "-profile:v", "high", "-level:v", "4.0", "-pix_fmt", "yuv420p",
+        "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
+        "-af", audio_filter, "-c:a", "aac", "-b:a", "128k",
+        "-movflags", "+faststart", f"{stem}.mp4",
+    ]  # fmt: skip
+    encode = subprocess.Popen(encode_cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    frame_bytes = size[0] * size[1] * 3
+    thumbnail = None
+    try:
+        for i in range(n_frames):
+            buf = decode.stdout.read(frame_bytes)
+            if len(buf) < frame_bytes:
+                break
+            frame = np.frombuffer(buf, np.uint8).reshape(size[1], size[0], 3)
+            if options.blur_others:
+                frame = _blur_others(frame, samples, h.start + i / options.fps)
+            x, y = path[min(i, len(path) - 1)]
+            crop = frame[y : y + crop_h, x : x + crop_w]
+            if (out_w, out_h) != (crop_w, crop_h):
+                crop = cv2.resize(crop, (out_w, out_h), interpolation=cv2.INTER_AREA)
+            if i == n_frames // 2:
+                thumbnail = crop.copy()
+            encode.stdin.write(np.ascontiguousarray(crop).tobytes())
+    except BrokenPipeError:
+        pass
+    finally:
+        decode.kill()
+        decode.wait()
+        encode.stdin.close()
+        err = encode.stderr.read().decode("utf-8", "replace")
+        code = encode.wait()
+    if code != 0:
+        raise AnalysisError(
+            "render_failed", f"A highlight clip could not be encoded: {err.strip()[:200]}", permanent=False
+        )
+    if thumbnail is None:
+        thumbnail = np.zeros((out_h, out_w, 3), np.uint8)
+    cv2.imwrite(f"{stem}.jpg", thumbnail, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    Path(f"{stem}.vtt").write_text(captions(segments, h.start, h.end))
+    return RenderedClip(f"{stem.name}.mp4", f"{stem.name}.jpg", f"{stem.name}.vtt")
+
+
+def camera_path(samples, start, n_frames, fps, size, crop, options: RenderOptions) -> list[tuple[int, int]]:
+    """Top-left crop corner per output frame: follows the main face, smoothed, with a dead zone.
+
+    Where no face is seen the camera holds its last position (the frame centre at first).
+    """
+    times = start + np.arange(n_frames) / fps
+    known = [(s.t, _centre(s)) for s in samples if s.faces and start - 5 <= s.t <= times[-1] + 5]
+    if known:
+        ts = np.array([t for t, _ in known])
+        xs = np.interp(times, ts, [c[0] for _, c in known])
+        ys = np.interp(times, ts, [c[1] for _, c in known])
+    else:
+        xs = np.full(n_frames, size[0] / 2)
+        ys = np.full(n_frames, size[1] / 2)
+    k = max(1, int(options.smooth_s * fps))
+    xs, ys = _moving_average(xs, k), _moving_average(ys, k)
+    hold_x, hold_y = xs[0], ys[0]
+    path = []
+    for x, y in zip(xs, ys, strict=True):
+        if abs(x - hold_x) > options.dead_zone * crop[0] or abs(y - hold_y) > options.dead_zone * crop[1]:
+            # Glide towards the face rather than jump: a tenth of the way per frame.
+            hold_x += (x - hold_x) * 0.1
+            hold_y += (y - hold_y) * 0.1
+        left = int(np.clip(hold_x - crop[0] / 2, 0, size[0] - crop[0])) // 2 * 2
+        top = int(np.clip(hold_y - crop[1] / 2, 0, size[1] - crop[1])) // 2 * 2
+        path.append((left, top))
+    return path
+
+
+def captions(segments: list[Segment], start: float, end: float) -> str:
+    """WebVTT for [start, end), times relative to the clip, one cue per segment piece."""
+    lines = ["WEBVTT", ""]
+    for seg in segments:
+        words = [w for w in seg.words if start <= w.start < end]
+        if not words:
+            continue
+        a, b = max(words[0].start - start, 0), min(words[-1].end, end) - start
+        lines += [f"{_vtt_time(a)} --> {_vtt_time(max(b, a + 0.2))}", " ".join(w.text for w in words), ""]
+    return "\n".join(lines)
+
+
+def _loudnorm_filter(source, start: float, duration: float, info: MediaInfo, options: RenderOptions) -> str:
+    """Second-pass loudnorm with the first pass's measurements (EBU R128, linear)."""
+    target = f"I={options.loudness_lufs}:TP={options.true_peak_db}:LRA={options.lra_lu}"
+    layout = "mono" if (info.channels or 1) == 1 else "stereo"
+    tail = f"aresample=48000,aformat=channel_layouts={layout}"  # loudnorm runs at 192 kHz inside
+    proc = subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-ss", f"{start:.3f}", "-t", f"{duration:.3f}",
+         "-i", os.fspath(source), "-map", "0:a:0", "-af", f"loudnorm={target}:print_format=json", "-f", "null", "-"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", proc.stderr)
+    if not match:
+        return f"loudnorm={target},{tail}"  # no measurement (silent clip): one pass
+    m = json.loads(match.group(0))
+    if m["input_i"] in ("-inf", "inf"):
+        return tail
+    measured = (
+        f"measured_I={m['input_i']}:measured_TP={m['input_tp']}:measured_LRA={m['input_lra']}"
+        f":measured_thresh={m['input_thresh']}:offset={m['target_offset']}"
+    )
+    return f"loudnorm={target}:{measured}:linear=true,{tail}"
+
+
+def _blur_others(frame: np.ndarray, samples: list[Sample], t: float) -> np.ndarray:
+    import cv2
+
+    near = min(samples, key=lambda s: abs(s.t - t), default=None) if samples else None
+    if near is None or len(near.faces) < 2 or abs(near.t - t) > 1.5:
+        return frame
+    main = max(near.faces, key=lambda f: f.w * f.h)
+    frame = frame.copy()
+    for f in near.faces:
+        if f is main:
+            continue
+        pad = int(0.3 * f.w)
+        x0, y0 = max(0, f.x - pad), max(0, f.y - pad)
+        x1, y1 = min(frame.shape[1], f.x + f.w + pad), min(frame.shape[0], f.y + f.h + pad)
+        if x1 > x0 and y1 > y0:
+            frame[y0:y1, x0:x1] = cv2.GaussianBlur(frame[y0:y1, x0:x1], (0, 0), sigmaX=max(8, f.w / 6))
+    return frame
+
+
+def _centre(sample: Sample) -> tuple[float, float]:
+    main = max(sample.faces, key=lambda f: f.w * f.h)
+    return main.x + main.w / 2, main.y + main.h / 2
+
+
+def _moving_average(values: np.ndarray, k: int) -> np.ndarray:
+    if k <= 1 or len(values) < 2:
+        return values
+    padded = np.pad(values, (k // 2, k - 1 - k // 2), mode="edge")
+    return np.convolve(padded, np.ones(k) / k, mode="valid")
+
+
+def _vtt_time(seconds: float) -> str:
+    ms = int(round(seconds * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
