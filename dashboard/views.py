@@ -61,6 +61,7 @@ def upload(request):
         "speaker_choices": ["auto"] + list(range(1, settings.MAX_SPEAKERS + 1)),
         "default_speakers": settings.DIARIZATION_SPEAKERS,
         "default_session": settings.DEFAULT_SESSION,
+        "default_blur": settings.BLUR_OTHERS_DEFAULT,
     }
     if request.method == "GET":
         return render(request, "dashboard/upload.html", context)
@@ -68,7 +69,11 @@ def upload(request):
     wants_json = "application/json" in request.headers.get("Accept", "")
     file = request.FILES.get("file")
     try:
-        options = services.job_options(speakers=request.POST.get("speakers"), session=request.POST.get("session"))
+        options = services.job_options(
+            speakers=request.POST.get("speakers"),
+            session=request.POST.get("session"),
+            blur_others=request.POST.get("blur_others", "0"),
+        )
         if file is None:
             raise AnalysisError("no_file", "Choose a video or audio file to upload.")
         video = services.video_create(tenant=request.tenant, uploader=request.user, upload=file)

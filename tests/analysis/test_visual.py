@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from analysis import media, qa, render, run, visual
-from analysis.highlights import Highlight
 from analysis.pipeline import PipelineOptions
-from tests.dialogue import lesson_turns, render as render_dialogue
+from tests.dialogue import lesson_turns
+from tests.dialogue import render as render_dialogue
 from tests.visual_media import make_face_video
 
 pytestmark = pytest.mark.slow

@@ -77,3 +77,26 @@ def test_health_and_ready(client, db):
     ready = client.get("/ready")
     assert ready.status_code == 200, ready.content
     assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+@pytest.fixture
+def clip_a(job_a):
+    from django.core.files.storage import default_storage
+
+    name = f"results/{job_a.tenant_id}/{job_a.id}/highlights/01.mp4"
+    default_storage.save(name, ContentFile(b"\x00\x00\x00\x18ftypmp42"))
+    return "01.mp4"
+
+
+def test_it_serves_clips_and_the_source_to_the_tenant_only(client, bob, charlie, job_a, clip_a):
+    clip = reverse("dashboard:job_artifact", args=[job_a.id, clip_a])
+    source = reverse("dashboard:job_source", args=[job_a.id])
+    login(client, bob)
+    assert client.get(clip)["Content-Type"] == "video/mp4"
+    assert client.get(clip + "?download=1")["Content-Disposition"].startswith("attachment")
+    assert client.get(source).status_code == 200
+    assert client.get(reverse("dashboard:job_artifact", args=[job_a.id, "02.mp4"])).status_code == 404
+    client.logout()
+    login(client, charlie)
+    assert client.get(clip).status_code == 404
+    assert client.get(source).status_code == 404

@@ -21,12 +21,17 @@ def test_it_keeps_the_chosen_options_on_the_job(client, bob, media_dir):
     response = upload(login(client, bob), media_dir, speakers="auto", session="coaching")
     assert response.status_code == 201
     job = Job.objects.get(id=response.json()["job"]["id"])
-    assert job.options == {"speakers": "auto", "session": "coaching"}
+    assert job.options == {"speakers": "auto", "session": "coaching", "blur_others": False}
 
 
 def test_it_uses_the_defaults_when_none_are_chosen(client, bob, media_dir):
     job = Job.objects.get(id=upload(login(client, bob), media_dir).json()["job"]["id"])
-    assert job.options == {"speakers": 2, "session": "classroom"}
+    assert job.options == {"speakers": 2, "session": "classroom", "blur_others": False}
+
+
+def test_it_keeps_the_privacy_choice(client, bob, media_dir):
+    job = Job.objects.get(id=upload(login(client, bob), media_dir, blur_others="1").json()["job"]["id"])
+    assert job.options["blur_others"] is True
 
 
 @pytest.mark.parametrize(("fields", "says"), [({"speakers": "9"}, "speakers"), ({"session": "lecture"}, "session")])
