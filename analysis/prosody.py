@@ -90,7 +90,7 @@ def pitch_track(clip: np.ndarray) -> np.ndarray:
 
 def integrated_loudness(clip: np.ndarray, rate: int = SAMPLE_RATE) -> float | None:
     """BS.1770 gated integrated loudness of a mono signal, LUFS; None when too short or silent."""
-    z = _block_powers(_k_weight(clip, rate), rate, 0.4, 0.1)
+    z = _block_powers(_subblock_energy(clip, rate), 4)
     z = z[_lufs(z) > -70]
     if z.size == 0:
         return None
@@ -100,7 +100,7 @@ def integrated_loudness(clip: np.ndarray, rate: int = SAMPLE_RATE) -> float | No
 
 def loudness_range(clip: np.ndarray, rate: int = SAMPLE_RATE) -> float | None:
     """EBU Tech 3342 loudness range (LRA) of a mono signal, LU; None under 3 s."""
-    z = _block_powers(_k_weight(clip, rate), rate, 3.0, 0.1)
+    z = _block_powers(_subblock_energy(clip, rate), 30)
     z = z[_lufs(z) > -70]
     if z.size < 2:
         return None
@@ -138,10 +138,12 @@ def overlaps(words: list[tuple[float, float, str]]) -> Overlaps:
     return Overlaps(count=count, total_s=_round(total))
 
 
-def _k_weight(x: np.ndarray, rate: int) -> np.ndarray:
-    """The BS.1770 K-weighting pre-filter (high shelf, then high pass) at any sample rate."""
-    from scipy.signal import lfilter
+_SUBBLOCK_S = 0.1  # 400 ms and 3 s blocks are sums of these, hopping by one
+_CHUNK_S = 60.0  # K-weighting runs chunk by chunk with the filter state carried over
 
+
+def _k_weight_coefficients(rate: int) -> tuple[list[float], list[float], list[float], list[float]]:
+    """The BS.1770 K-weighting pre-filter (high shelf, then high pass) at any sample rate."""
     k = math.tan(math.pi * 1681.974450955533 / rate)
     q, vh = 0.7071752369554196, 10 ** (3.999843853973347 / 20)
     vb = vh**0.4996667741545416
@@ -152,16 +154,33 @@ def _k_weight(x: np.ndarray, rate: int) -> np.ndarray:
     q = 0.5003270373238773
     a0 = 1 + k / q + k * k
     hp_a = [1, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
-    return lfilter([1, -2, 1], hp_a, lfilter(shelf_b, shelf_a, x.astype(np.float64)))
+    return shelf_b, shelf_a, [1, -2, 1], hp_a
 
 
-def _block_powers(y: np.ndarray, rate: int, block_s: float, hop_s: float) -> np.ndarray:
-    block, hop = int(block_s * rate), int(hop_s * rate)
-    if y.size < block:
+def _subblock_energy(x: np.ndarray, rate: int) -> np.ndarray:
+    """Mean square of the K-weighted signal per 100 ms, computed a minute at a time so a
+    long recording never needs more than one minute of float64 temporaries."""
+    from scipy.signal import lfilter
+
+    sb, sa, hb, ha = _k_weight_coefficients(rate)
+    state_shelf, state_hp = np.zeros(2), np.zeros(2)
+    sub = int(_SUBBLOCK_S * rate)
+    chunk = int(_CHUNK_S * rate) // sub * sub
+    out = []
+    for i in range(0, x.size - x.size % sub, chunk):
+        piece = x[i : min(i + chunk, x.size - x.size % sub)].astype(np.float64)
+        y, state_shelf = lfilter(sb, sa, piece, zi=state_shelf)
+        y, state_hp = lfilter(hb, ha, y, zi=state_hp)
+        out.append((y * y).reshape(-1, sub).mean(axis=1))
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def _block_powers(energy: np.ndarray, n_sub: int) -> np.ndarray:
+    """Mean square over blocks of ``n_sub`` sub-blocks, hopping one sub-block at a time."""
+    if energy.size < n_sub:
         return np.zeros(0)
-    csum = np.concatenate([[0.0], np.cumsum(y * y)])
-    starts = np.arange(0, y.size - block + 1, hop)
-    return (csum[starts + block] - csum[starts]) / block
+    csum = np.concatenate([[0.0], np.cumsum(energy)])
+    return (csum[n_sub:] - csum[:-n_sub]) / n_sub
 
 
 def _lufs(z):

@@ -38,7 +38,7 @@ class QaOptions:
     max_spread_lu: float = 1.0
     min_centred_share: float = 0.95
     centre_radius: float = 0.25
-    sample_fps: float = 2.0
+    sample_fps: float = 1.0
 
 
 def check(clips: list[str | os.PathLike], options: QaOptions | None = None) -> dict:

@@ -45,7 +45,7 @@ class RenderOptions:
     true_peak_db: float = -1.5
     lra_lu: float = 11.0
     crf: int = 22
-    preset: str = "veryfast"
+    preset: str = "superfast"
     blur_others: bool = False
     smooth_s: float = 2.0
     dead_zone: float = 0.06

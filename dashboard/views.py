@@ -61,7 +61,7 @@ def upload(request):
         "speaker_choices": ["auto"] + list(range(1, settings.MAX_SPEAKERS + 1)),
         "default_speakers": settings.DIARIZATION_SPEAKERS,
         "default_session": settings.DEFAULT_SESSION,
-        "default_blur": settings.BLUR_OTHERS_DEFAULT,
+        "default_blur": request.tenant.blur_others_default or settings.BLUR_OTHERS_DEFAULT,
     }
     if request.method == "GET":
         return render(request, "dashboard/upload.html", context)

@@ -94,6 +94,8 @@ class Job(models.Model):
         "speakers": "Telling speakers apart",
         "discourse": "Finding questions",
         "voice": "Measuring voices",
+        "rendering": "Rendering highlight clips",
+        "checking": "Checking the clips",
         "saving": "Saving results",
         "done": "Done",
     }

@@ -9,6 +9,9 @@ class Tenant(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
+    blur_others_default = models.BooleanField(
+        default=False, help_text="Blur every face but the teacher's in highlight clips unless a job says otherwise."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -27,7 +27,7 @@ def test_it_transcribes_a_two_speaker_video_with_word_times(media_dir):
     fractions = [f for _, f in calls]
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
     assert [s for s, _ in calls][0] == "probing"
-    assert [s for s, _ in calls][-1] == "voice"
+    assert [s for s, _ in calls][-1] == "checking"
     assert {"probe", "decode_audio", "transcribe", "vad", "speakers", "discourse", "prosody", "total"} <= set(
         doc["timings"]
     )
@@ -51,3 +51,20 @@ def test_it_fails_cleanly_on_a_video_without_sound(media_dir):
     with pytest.raises(AnalysisError) as caught:
         run(media_dir / "silent-video.mp4")
     assert caught.value.code == "no_audio"
+
+
+def test_long_audio_is_transcribed_in_pieces_with_true_times(tmp_path):
+    from analysis import media, speech
+    from tests.dialogue import lesson_turns, render
+
+    truth = render(lesson_turns(), tmp_path / "lesson.wav")
+    audio = media.decode_audio(tmp_path / "lesson.wav")
+    pieces = list(speech._pieces(audio, 12.0))
+    assert len(pieces) >= 3 and sum(p.size for _, p in pieces) == audio.size
+    whole = speech.transcribe(audio)
+    chunked = speech.transcribe(audio, speech.TranscribeOptions(chunk_s=12.0))
+    words = [w for s in chunked.segments for w in s.words]
+    assert [w.start for w in words] == sorted(w.start for w in words)
+    text = " ".join(s.text for s in chunked.segments)
+    assert overlap(" ".join(t.text for t in truth), text) >= 0.8
+    assert abs(words[-1].end - [w for s in whole.segments for w in s.words][-1].end) < 0.5

@@ -65,3 +65,10 @@ def test_analyze_refuses_a_bad_speaker_count(media_dir, tmp_path):
     )  # fmt: skip
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error: speakers must be")
+
+
+def test_the_tenant_default_for_privacy_preselects_the_box(client, bob, tenant_a):
+    tenant_a.blur_others_default = True
+    tenant_a.save()
+    page = login(client, bob).get(reverse("dashboard:upload")).content.decode()
+    assert 'name="blur_others" value="1" checked' in page
