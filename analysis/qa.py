@@ -43,8 +43,12 @@ class QaOptions:
 
 def check(clips: list[str | os.PathLike], options: QaOptions | None = None) -> dict:
     """QA every clip and the set; ``passed`` is True only when every check passes."""
+    from concurrent.futures import ThreadPoolExecutor
+
     options = options or QaOptions()
-    per_clip = [_check_clip(path, options) for path in clips]
+    # Each check is mostly ffmpeg processes and OpenCV, which release the GIL: two at a time.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        per_clip = list(pool.map(lambda path: _check_clip(path, options), clips))
     loudness = [c["loudness_lufs"] for c in per_clip if c["loudness_lufs"] is not None]
     spread = round(max(loudness) - min(loudness), 2) if len(loudness) >= 2 else 0.0
     checks = [
