@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from analysis import questions as qmodel
 from analysis.speakers import Turn
@@ -64,9 +64,6 @@ class Discourse:
     questions: list[Question]
     metrics: dict
     notes: list[str]
-
-    def questions_dicts(self) -> list[dict]:
-        return [asdict(q) for q in self.questions]
 
 
 def attribute(segments: list[Segment], turns: list[Turn]) -> list[Segment]:
@@ -169,8 +166,7 @@ def _group_questions(sentences, labels, gap_s: float) -> list[tuple[list[Segment
         else:
             groups.append(([sent], [label]))
         last_index = i
-    rank = {"OEQ": 2, "CEQ": 1, "NQ": 0}
-    return [(sents, max(lbls, key=lambda lbl: (rank[lbl.label], lbl.confidence))) for sents, lbls in groups]
+    return [(sents, qmodel.most_open(lbls)) for sents, lbls in groups]
 
 
 def _asker(speaker_ids: list[str], found, turns: list[Turn]) -> str | None:

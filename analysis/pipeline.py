@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from analysis import discourse, highlights, media, prosody, qa, render, speakers, speech, vad, visual
+from analysis import discourse, highlights, media, prosody, qa, questions, render, speakers, speech, vad, visual
 from analysis.devices import torch_device
 from analysis.errors import Cancelled
 
@@ -249,7 +249,7 @@ def _rest(source, info, options, clock, report, check_cancel, should_cancel, see
                 "device": encoder_device,
                 "count_requested": options.speakers.speakers,
             },
-            "questions": {"name": "tfidf-logreg", "training_rows": len(questions_training_rows())},
+            "questions": {"name": "tfidf-logreg", "version": questions.model_version()},
         },
         source_name=os.path.basename(os.fspath(source)),
         speakers=talk.speakers,
@@ -264,14 +264,14 @@ def _rest(source, info, options, clock, report, check_cancel, should_cancel, see
     )
 
 
-def _responder_visual(questions: list[discourse.Question], seen: visual.Visual, after_s: float = 5.0) -> dict:
+def _responder_visual(asked: list[discourse.Question], seen: visual.Visual, after_s: float = 5.0) -> dict:
     """Motion and engagement in the seconds after each question, summarised per label."""
     out = {}
-    for q in questions:
+    for q in asked:
         q.responder_visual = visual.summarise(seen.samples, q.end, q.end + after_s)
     for label in ("OEQ", "CEQ"):
         values = [
-            q.responder_visual for q in questions if q.label == label and q.responder_visual["engagement"] is not None
+            q.responder_visual for q in asked if q.label == label and q.responder_visual["engagement"] is not None
         ]
         key = label.lower()
         out[f"{key}_after_engagement"] = (
@@ -290,10 +290,11 @@ def _prosody(audio, diarization: speakers.Diarization, talk: discourse.Discourse
         per_speaker[stats.id] = stats.voice
     turns = [(t.start, t.end, t.speaker) for t in diarization.turns]
     words = sorted((w.start, w.end, s.speaker) for s in talk.segments for w in s.words)
+    integrated, lra = prosody.loudness(audio)
     return {
         "file": {
-            "loudness_lufs": prosody.integrated_loudness(audio),
-            "loudness_range_lu": prosody.loudness_range(audio),
+            "loudness_lufs": integrated,
+            "loudness_range_lu": lra,
             "measured_on": "16 kHz mono analysis signal (BS.1770 K-weighting, EBU R128 gating)",
         },
         "speakers": per_speaker,
@@ -310,9 +311,3 @@ def _transcript_notes(transcript: speech.Transcript, spans) -> list[str]:
     if words and (doubtful or sum(w.probability for w in words) / len(words) < LOW_CONFIDENCE):
         return ["The transcript has low confidence: the speech may not be in English, or may be music or noise."]
     return []
-
-
-def questions_training_rows() -> list[dict]:
-    from analysis import questions
-
-    return questions.load_rows("train")

@@ -65,7 +65,7 @@ def voice_stats(audio: np.ndarray, spans: list[tuple[float, float]]) -> VoiceSta
     if clip.size < SAMPLE_RATE // 4:
         return VoiceStats()
     stats = VoiceStats(energy_db=_round(_rms_db(clip)))
-    stats.loudness_lufs, stats.loudness_range_lu = integrated_loudness(clip), loudness_range(clip)
+    stats.loudness_lufs, stats.loudness_range_lu = loudness(clip)
     f0 = pitch_track(_concat(audio, _spread(spans, PITCH_SAMPLE_S)))
     if f0.size >= 10:
         stats.pitch_median_hz = _round(float(np.median(f0)))
@@ -88,9 +88,24 @@ def pitch_track(clip: np.ndarray) -> np.ndarray:
     return f0[keep]
 
 
+def loudness(clip: np.ndarray, rate: int = SAMPLE_RATE) -> tuple[float | None, float | None]:
+    """``(integrated LUFS, loudness range LU)`` of a mono signal from one K-weighting pass."""
+    energy = _subblock_energy(clip, rate)
+    return _integrated(energy), _range(energy)
+
+
 def integrated_loudness(clip: np.ndarray, rate: int = SAMPLE_RATE) -> float | None:
     """BS.1770 gated integrated loudness of a mono signal, LUFS; None when too short or silent."""
-    z = _block_powers(_subblock_energy(clip, rate), 4)
+    return _integrated(_subblock_energy(clip, rate))
+
+
+def loudness_range(clip: np.ndarray, rate: int = SAMPLE_RATE) -> float | None:
+    """EBU Tech 3342 loudness range (LRA) of a mono signal, LU; None under 3 s."""
+    return _range(_subblock_energy(clip, rate))
+
+
+def _integrated(energy: np.ndarray) -> float | None:
+    z = _block_powers(energy, 4)  # 400 ms blocks, 75 % overlap
     z = z[_lufs(z) > -70]
     if z.size == 0:
         return None
@@ -98,9 +113,8 @@ def integrated_loudness(clip: np.ndarray, rate: int = SAMPLE_RATE) -> float | No
     return _round(float(_lufs(z.mean())), 2)
 
 
-def loudness_range(clip: np.ndarray, rate: int = SAMPLE_RATE) -> float | None:
-    """EBU Tech 3342 loudness range (LRA) of a mono signal, LU; None under 3 s."""
-    z = _block_powers(_subblock_energy(clip, rate), 30)
+def _range(energy: np.ndarray) -> float | None:
+    z = _block_powers(energy, 30)  # 3 s short-term blocks
     z = z[_lufs(z) > -70]
     if z.size < 2:
         return None

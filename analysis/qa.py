@@ -111,12 +111,10 @@ def loudness(path: str | os.PathLike) -> float | None:
     return float(found[-1]) if found and found[-1] != "-inf" else None
 
 
-def centred_share(path: str | os.PathLike, options: QaOptions) -> tuple[float | None, int]:
+def centred_share(path: str | os.PathLike, size: tuple[int, int], options: QaOptions) -> tuple[float | None, int]:
     """Share of sampled frames showing a face whose main face is in the centre region."""
     from analysis import visual
 
-    facts = probe_clip(path)
-    size = (facts["width"], facts["height"])
     result = visual.analyse(path, size, visual.VisualOptions(sample_fps=options.sample_fps))
     offsets = [s.centre_offset for s in result.samples if s.centre_offset is not None]
     if not offsets:
@@ -128,7 +126,7 @@ def _check_clip(path, options: QaOptions) -> dict:
     facts = probe_clip(path)
     errors = decode_errors(path)
     level = loudness(path)
-    share, face_frames = centred_share(path, options)
+    share, face_frames = centred_share(path, (facts["width"], facts["height"]), options)
     checks = [
         {"name": key.replace("_", " "), "value": facts[key], "target": expected, "passed": facts[key] == expected}
         for key, expected in EXPECTED.items()

@@ -207,8 +207,11 @@ def classify_compound(parts: list[str]) -> Label:
       The label of the most open part (OEQ > CEQ > NQ), with that part's confidence and cue.
     """
     labels = classify(parts)
-    if not labels:
-        return Label("NQ", 1.0, "rule: empty text")
+    return most_open(labels) if labels else Label("NQ", 1.0, "rule: empty text")
+
+
+def most_open(labels: list[Label]) -> Label:
+    """The most open of several labels (OEQ > CEQ > NQ); the more confident one on a tie."""
     return min(labels, key=lambda x: (LABELS.index(x.label), -x.confidence))
 
 

@@ -59,7 +59,6 @@ def review_context(result: dict) -> dict:
     return {
         "highlights": spots,
         "qa": result.get("qa"),
-        "visual": visual,
         "segments": segments,
         "timeline": timeline,
         "speakers": [{**s, "colour": colour[s["id"]]} for s in speakers],
