@@ -57,6 +57,9 @@ class MediaInfo:
     fps: float | None = None
     video_codec: str | None = None
     rotation: int = 0  # degrees, from the stream's display matrix or rotate tag
+    pix_fmt: str | None = None
+    color_space: str | None = None  # the YUV matrix tag (bt709, smpte170m, ...); None when untagged
+    color_range: str | None = None  # "tv" (limited) or "pc" (full); None when untagged
     has_audio: bool = False
     audio_codec: str | None = None
     sample_rate: int | None = None
@@ -114,6 +117,9 @@ def probe(path: str | os.PathLike, options: MediaOptions | None = None) -> Media
         info.fps = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate"))
         info.video_codec = video.get("codec_name")
         info.rotation = _rotation(video)
+        info.pix_fmt = video.get("pix_fmt")
+        info.color_space = _tag(video.get("color_space"))
+        info.color_range = _tag(video.get("color_range"))
     if audio is not None:
         info.has_audio = True
         info.audio_codec = audio.get("codec_name")
@@ -223,6 +229,10 @@ def _rate(value: str | None) -> float | None:
         return round(float(Fraction(value)), 3)
     except (ValueError, ZeroDivisionError):
         return None
+
+
+def _tag(value) -> str | None:
+    return None if value in (None, "", "unknown", "unspecified", "reserved") else value
 
 
 def _int(value) -> int | None:

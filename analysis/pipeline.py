@@ -185,24 +185,29 @@ def _rest(source, info, options, clock, report, check_cancel, should_cancel, see
     )
     check_cancel()
 
-    report("transcribing", 0.0)
-    model = speech.describe_model(options.speech)
-    transcript = clock.measure(
-        "transcribe",
-        model["device"],
-        speech.transcribe,
-        audio,
-        options.speech,
-        on_progress=lambda f: report("transcribing", f),
-        should_cancel=should_cancel,
-    )
-    check_cancel()
-
-    report("speakers", 0.0)
-    spans = clock.measure("vad", "cpu", vad.detect_speech, audio, options.vad)
-    report("speakers", 0.3)
+    # Who spoke when needs the audio, not the words, so it runs beside transcription.
     encoder_device = "cpu" if options.speakers.method == "mfcc" else torch_device(options.speakers.device)
-    diarization = clock.measure("speakers", encoder_device, speakers.diarize, audio, spans, options.speakers)
+    stop = threading.Event()
+    side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speakers")
+    voices = side.submit(_who_spoke, audio, options, clock, encoder_device, stop)
+    try:
+        report("transcribing", 0.0)
+        model = speech.describe_model(options.speech)
+        transcript = clock.measure(
+            "transcribe",
+            model["device"],
+            speech.transcribe,
+            audio,
+            options.speech,
+            on_progress=lambda f: report("transcribing", f),
+            should_cancel=should_cancel,
+        )
+        check_cancel()
+        report("speakers", 0.0)
+        spans, diarization = voices.result()
+    finally:
+        stop.set()
+        side.shutdown(wait=True, cancel_futures=True)
     check_cancel()
 
     report("discourse", 0.0)
@@ -262,6 +267,15 @@ def _rest(source, info, options, clock, report, check_cancel, should_cancel, see
         highlights=picked,
         qa=quality,
     )
+
+
+def _who_spoke(audio, options: PipelineOptions, clock: _Clock, encoder_device: str, stop: threading.Event):
+    """Speech spans and speaker turns (the side branch that runs beside transcription)."""
+    spans = clock.measure("vad", "cpu", vad.detect_speech, audio, options.vad)
+    diarization = clock.measure(
+        "speakers", encoder_device, speakers.diarize, audio, spans, options.speakers, should_stop=stop.is_set
+    )
+    return spans, diarization
 
 
 def _responder_visual(asked: list[discourse.Question], seen: visual.Visual, after_s: float = 5.0) -> dict:

@@ -1,5 +1,8 @@
 """Check the rendered clips themselves: format tags, a clean decode, loudness, framing.
 
+Each clip is probed once and decoded once; that one decode counts errors, measures
+loudness and samples frames for the framing check.
+
 Targets: H.264 High at level 4.0, yuv420p, BT.709 primaries/transfer/matrix, AAC audio;
 0 decode errors; loudness spread across clips <= 1.0 LU; the followed face inside the centre
 region in >= 95 % of sampled frames that show a face.
@@ -10,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +48,8 @@ class QaOptions:
 def check(clips: list[str | os.PathLike], options: QaOptions | None = None) -> dict:
     """QA every clip and the set; ``passed`` is True only when every check passes."""
     from concurrent.futures import ThreadPoolExecutor
+
+    import cv2  # noqa: F401  (import once here: OpenCV's module loader is not thread-safe)
 
     options = options or QaOptions()
     # Each check is mostly ffmpeg processes and OpenCV, which release the GIL: two at a time.
@@ -92,41 +98,52 @@ def probe_clip(path: str | os.PathLike) -> dict:
     }
 
 
-def decode_errors(path: str | os.PathLike) -> int:
-    proc = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-i", os.fspath(path), "-f", "null", "-"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    return len([line for line in proc.stderr.splitlines() if line.strip()]) + (proc.returncode != 0)
+def scan(path: str | os.PathLike, facts: dict, options: QaOptions) -> tuple[int, float | None, list[float]]:
+    """One full decode of a clip (``-f null``-style) that also measures what QA needs.
 
-
-def loudness(path: str | os.PathLike) -> float | None:
-    """Integrated loudness (LUFS) from ffmpeg's ebur128 filter."""
-    proc = subprocess.run(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-i", os.fspath(path), "-map", "0:a:0",
-         "-af", "ebur128=framelog=verbose", "-f", "null", "-"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    found = re.findall(r"I:\s+(-?[\d.]+|-inf) LUFS", proc.stderr)
-    return float(found[-1]) if found and found[-1] != "-inf" else None
-
-
-def centred_share(path: str | os.PathLike, size: tuple[int, int], options: QaOptions) -> tuple[float | None, int]:
-    """Share of sampled frames showing a face whose main face is in the centre region."""
+    Returns:
+      Decode errors (lines ffmpeg logs at error level or worse, plus 1 if it fails), the
+      integrated loudness from ffmpeg's ``ebur128`` filter (None without audio or with silence),
+      and the main face's centre offset in each sampled frame that shows a face.
+    """
     from analysis import visual
 
-    result = visual.analyse(path, size, visual.VisualOptions(sample_fps=options.sample_fps))
-    offsets = [s.centre_offset for s in result.samples if s.centre_offset is not None]
-    if not offsets:
-        return None, 0
-    return round(float(np.mean([o <= options.centre_radius for o in offsets])), 3), len(offsets)
+    size = (facts["width"], facts["height"])
+    width = min(visual.VisualOptions().width, size[0]) // 2 * 2
+    height = max(2, round(size[1] * width / size[0] / 2) * 2)
+    graph = f"[0:v:0]fps={options.sample_fps},scale={width}:{height},format=gray[v]"
+    outputs = ["-map", "[v]", "-f", "rawvideo", "-"]
+    if facts["audio_codec"]:
+        # framelog=verbose keeps the per-frame lines out of an info-level log; the summary stays.
+        graph += ";[0:a:0]ebur128=framelog=verbose[a]"
+        outputs += ["-map", "[a]", "-f", "null", "-"]
+    cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-loglevel", "repeat+level+info",
+           "-i", os.fspath(path), "-filter_complex", graph, *outputs]  # fmt: skip
+    offsets = []
+    with tempfile.TemporaryFile() as log:  # a file, so a flood of errors cannot block the pipe
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log)
+        try:
+            while len(buf := proc.stdout.read(width * height)) == width * height:
+                gray = np.frombuffer(buf, np.uint8).reshape(height, width)
+                offset = visual.main_face_offset(visual.detect_faces(gray, size), size)
+                if offset is not None:
+                    offsets.append(offset)
+        finally:
+            proc.stdout.close()
+            code = proc.wait()
+        log.seek(0)
+        text = log.read().decode("utf-8", "replace")
+    errors = len(re.findall(r"\[(?:error|fatal|panic)\]", text)) + (code != 0)
+    found = re.findall(r"I:\s+(-?[\d.]+|-inf) LUFS", text)
+    level = float(found[-1]) if found and found[-1] != "-inf" else None
+    return errors, level, offsets
 
 
 def _check_clip(path, options: QaOptions) -> dict:
     facts = probe_clip(path)
-    errors = decode_errors(path)
-    level = loudness(path)
-    share, face_frames = centred_share(path, (facts["width"], facts["height"]), options)
+    errors, level, offsets = scan(path, facts, options)
+    face_frames = len(offsets)
+    share = round(float(np.mean([o <= options.centre_radius for o in offsets])), 3) if offsets else None
     checks = [
         {"name": key.replace("_", " "), "value": facts[key], "target": expected, "passed": facts[key] == expected}
         for key, expected in EXPECTED.items()

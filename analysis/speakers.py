@@ -9,12 +9,14 @@ windows that cover it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from analysis.devices import cpu_threads, torch_device
+from analysis.errors import Cancelled
 from analysis.media import SAMPLE_RATE
 from analysis.vad import Span
 
@@ -63,12 +65,18 @@ class Diarization:
     notes: list[str]
 
 
-def diarize(audio: np.ndarray, spans: list[Span], options: DiarizeOptions | None = None) -> Diarization:
+def diarize(
+    audio: np.ndarray,
+    spans: list[Span],
+    options: DiarizeOptions | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Diarization:
     """Label each speech span (or part of it) with a speaker.
 
     Args:
       audio: 16 kHz mono float32.
       spans: Speech spans from ``vad.detect_speech``.
+      should_stop: Polled between batches of embeddings; True raises ``Cancelled``.
     Returns:
       Turns sorted by time, speaker ids ``S1``, ``S2``... in order of first appearance.
     """
@@ -82,7 +90,7 @@ def diarize(audio: np.ndarray, spans: list[Span], options: DiarizeOptions | None
     if len(windows) < 2 or options.speakers == 1:
         return _single(spans, options.method, notes)
 
-    features = embed(audio, windows, options)
+    features = embed(audio, windows, options, should_stop)
     labels, k = _cluster(features, options)
     if k == 1:
         notes.append("Only one voice was found.")
@@ -97,11 +105,13 @@ def diarize(audio: np.ndarray, spans: list[Span], options: DiarizeOptions | None
     return Diarization(turns, [rename[o] for o in order], options.method, notes)
 
 
-def embed(audio: np.ndarray, windows: list[Span], options: DiarizeOptions) -> np.ndarray:
+def embed(
+    audio: np.ndarray, windows: list[Span], options: DiarizeOptions, should_stop: Callable[[], bool] | None = None
+) -> np.ndarray:
     """One L2-normalised feature vector per window, by ``options.method``."""
     parts = []
     if options.method in ("resemblyzer", "combined"):
-        parts.append(_resemblyzer(audio, windows, options))
+        parts.append(_resemblyzer(audio, windows, options, should_stop))
     if options.method in ("mfcc", "combined"):
         parts.append(_mfcc(audio, windows))
     features = np.concatenate(parts, axis=1)
@@ -120,12 +130,16 @@ def load_encoder(device: str = "auto", threads: int = 0):
     return VoiceEncoder(device, verbose=False)
 
 
-def _resemblyzer(audio: np.ndarray, windows: list[Span], options: DiarizeOptions) -> np.ndarray:
+def _resemblyzer(audio: np.ndarray, windows: list[Span], options: DiarizeOptions, should_stop=None) -> np.ndarray:
     import torch
     from resemblyzer.audio import wav_to_mel_spectrogram
 
     encoder = load_encoder(options.device, options.cpu_threads)
-    mels = [wav_to_mel_spectrogram(_cut(audio, w)) for w in windows]
+    mels = []
+    for i, w in enumerate(windows):
+        if should_stop and i % 200 == 0 and should_stop():
+            raise Cancelled()
+        mels.append(wav_to_mel_spectrogram(_cut(audio, w)))
     out = np.zeros((len(windows), 256), np.float32)
     by_length: dict[int, list[int]] = {}
     for i, mel in enumerate(mels):
@@ -133,6 +147,8 @@ def _resemblyzer(audio: np.ndarray, windows: list[Span], options: DiarizeOptions
     with torch.no_grad():
         for idx in by_length.values():  # equal lengths batch together
             for chunk in range(0, len(idx), 256):
+                if should_stop and should_stop():
+                    raise Cancelled()
                 ids = idx[chunk : chunk + 256]
                 batch = torch.from_numpy(np.stack([mels[i] for i in ids])).to(encoder.device)
                 out[ids] = encoder(batch).cpu().numpy()

@@ -47,6 +47,28 @@ def test_it_stops_when_asked(media_dir):
         run(media_dir / "lesson.wav", should_cancel=lambda: True)
 
 
+def test_a_cancel_during_transcription_stops_every_branch(media_dir):
+    import threading
+
+    seen = []
+
+    def cancel_once_transcribing():
+        seen.append(threading.current_thread().name)
+        return len(seen) > 3  # after the probe and decode checks: inside transcription
+
+    with pytest.raises(Cancelled):
+        run(media_dir / "lesson.mp4", should_cancel=cancel_once_transcribing)
+    assert not [t.name for t in threading.enumerate() if t.name.startswith(("visual", "speakers"))]
+
+
+def test_diarization_stops_when_asked(media_dir):
+    from analysis import media, speakers, vad
+
+    audio = media.decode_audio(media_dir / "lesson.wav")
+    with pytest.raises(Cancelled):
+        speakers.diarize(audio, vad.detect_speech(audio), should_stop=lambda: True)
+
+
 def test_it_fails_cleanly_on_a_video_without_sound(media_dir):
     with pytest.raises(AnalysisError) as caught:
         run(media_dir / "silent-video.mp4")

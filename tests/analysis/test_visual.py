@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from analysis import media, qa, render, run, visual
+from analysis.highlights import Highlight
 from analysis.pipeline import PipelineOptions
 from tests.dialogue import lesson_turns
 from tests.dialogue import render as render_dialogue
@@ -99,6 +100,18 @@ def test_qa_fails_a_bad_render(face_video, tmp_path):
     assert report["loudness_spread_lu"] >= 5
 
 
+def test_qa_counts_decode_errors_in_a_damaged_clip(analysed, tmp_path):
+    result, out = analysed
+    data = bytearray((out / result["highlights"][0]["clip"]).read_bytes())
+    rng = np.random.default_rng(1)
+    for at in np.linspace(len(data) // 3, 2 * len(data) // 3, 20).astype(int):
+        data[at : at + 200] = rng.integers(0, 256, 200, dtype=np.uint8).tobytes()
+    (tmp_path / "damaged.mp4").write_bytes(bytes(data))
+    report = qa.check([tmp_path / "damaged.mp4"])
+    assert report["clips"][0]["decode_errors"] > 0
+    assert report["passed"] is False
+
+
 def test_the_camera_holds_still_when_the_face_does():
     samples = [visual.Sample(t=float(t), faces=[visual.Face(600, 300, 100, 100, 0.9)]) for t in range(20)]
     path = render.camera_path(samples, 2.0, 250, 25.0, (1280, 720), (896, 504), render.RenderOptions())
@@ -135,3 +148,63 @@ def test_odd_sizes_and_variable_frame_rates_do_not_crash(face_video, tmp_path, s
     result = run(odd, PipelineOptions(render_dir=str(tmp_path / "clips"))).to_dict()
     assert result["visual"]["frame_size"] == [int(v) for v in size.split("x")]
     assert result["schema"] == "cultivate.result/1"
+
+
+def test_bt709_planes_convert_to_the_right_colours():
+    def plane(v, shape):
+        return np.full(shape, v, np.uint8)
+
+    def colour(y, u, v):
+        return render.bt709_to_bgr(plane(y, (4, 4)), plane(u, (2, 2)), plane(v, (2, 2)))[0, 0].tolist()
+
+    assert colour(235, 128, 128) == [255, 255, 255]
+    assert colour(16, 128, 128) == [0, 0, 0]
+    assert all(abs(a - b) <= 2 for a, b in zip(colour(63, 102, 240), [0, 0, 255], strict=True))  # BT.709 red
+
+
+@pytest.mark.parametrize(
+    ("size", "matrix", "tags"),
+    [
+        ("1280x720", "bt601", ["-pix_fmt", "yuvj420p", "-colorspace", "smpte170m", "-color_range", "pc"]),  # phone
+        ("640x360", "bt601", ["-pix_fmt", "yuv420p"]),  # untagged SD: BT.601 assumed
+        ("1280x720", "bt709", ["-pix_fmt", "yuv420p", "-colorspace", "bt709", "-color_range", "tv"]),  # as is
+    ],
+)
+def test_renders_keep_colours_whatever_the_source_tags(tmp_path, size, matrix, tags):
+    # An orange skin tone: reading full-range BT.601 as limited BT.709 would be 19 levels off in red.
+    source = tmp_path / "tone.mp4"
+    full = ":out_range=pc" if "pc" in tags else ""
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=0xC08040:s={size}:r=25:d=18",
+                    "-f", "lavfi", "-i", "sine=f=440:d=18", "-vf", f"scale=out_color_matrix={matrix}{full}",
+                    *tags, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(source)], check=True)  # fmt: skip
+    out = tmp_path / "clips"
+    render.render(source, media.probe(source), [Highlight(1.0, 17.0, "tone", 1.0)], [], [], out)
+    rgb = subprocess.run(["ffmpeg", "-v", "error", "-i", str(out / "01.mp4"), "-frames:v", "1", "-f", "rawvideo",
+                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout  # fmt: skip
+    assert np.abs(np.frombuffer(rgb, np.uint8).reshape(-1, 3).mean(axis=0) - (192, 128, 64)).max() <= 4
+    thumb = cv2_imread(out / "01.jpg")
+    assert np.abs(thumb.reshape(-1, 3).mean(axis=0) - (64, 128, 192)).max() <= 4  # BGR
+    facts = qa.probe_clip(out / "01.mp4")
+    assert (facts["color_space"], facts["pix_fmt"]) == ("bt709", "yuv420p")
+
+
+def cv2_imread(path):
+    import cv2
+
+    return cv2.imread(str(path))
+
+
+def test_blur_others_blurs_every_face_but_the_followed_one():
+    rng = np.random.default_rng(0)
+    planes = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in ((360, 640), (180, 320), (180, 320))]
+    teacher, child = visual.Face(100, 100, 120, 120, 0.9), visual.Face(420, 150, 60, 60, 0.8)
+    blurred = render._blur_others(planes, [visual.Sample(t=5.0, faces=[teacher, child])], 5.2)
+    for k, (before, after) in enumerate(zip(planes, blurred, strict=True)):
+        s = 2 if k else 1  # chroma planes are half size
+        assert np.array_equal(before[_box(teacher, s)], after[_box(teacher, s)])
+        assert after[_box(child, s)].std() < before[_box(child, s)].std() / 4
+    assert render._blur_others(planes, [visual.Sample(t=5.0, faces=[teacher, child])], 9.0) is planes  # too far
+
+
+def _box(face, step):
+    return slice(face.y // step, (face.y + face.h) // step), slice(face.x // step, (face.x + face.w) // step)
