@@ -230,7 +230,7 @@ def _rest(source, info, options, clock, report, check_cancel, should_cancel, see
         report("rendering", 0.0)
         clips = clock.measure(
             "render", "cpu", render.render, source, info, picked, seen_video.samples, talk.segments,
-            options.render_dir, options.render,
+            options.render_dir, options.render, should_cancel,
         )  # fmt: skip
         check_cancel()
         report("checking", 0.0)

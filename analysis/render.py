@@ -13,13 +13,14 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from analysis.errors import AnalysisError
+from analysis.errors import AnalysisError, Cancelled
 from analysis.highlights import Highlight
 from analysis.media import MediaInfo
 from analysis.speech import Segment
@@ -71,10 +72,12 @@ def render(
     segments: list[Segment],
     out_dir: str | os.PathLike,
     options: RenderOptions | None = None,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> list[RenderedClip]:
     """Render each highlight into ``out_dir`` as NN.mp4, NN.jpg and NN.vtt (NN from 01).
 
     Sets each highlight's ``clip`` to its file name. Audio-only sources get no clips.
+    ``should_cancel`` is polled once a second of output; True raises ``Cancelled``.
     """
     options = options or RenderOptions()
     size = info.display_size
@@ -86,7 +89,7 @@ def render(
     out.mkdir(parents=True, exist_ok=True)
 
     def one(n: int, h: Highlight) -> RenderedClip:
-        clip = _render_one(source, info, size, h, samples, segments, out / f"{n:02d}", options)
+        clip = _render_one(source, info, size, h, samples, segments, out / f"{n:02d}", options, should_cancel)
         h.clip = clip.video
         return clip
 
@@ -96,7 +99,7 @@ def render(
         return list(pool.map(one, range(1, len(highlights) + 1), highlights))
 
 
-def _render_one(source, info, size, h: Highlight, samples, segments, stem: Path, options: RenderOptions):
+def _render_one(source, info, size, h: Highlight, samples, segments, stem: Path, options: RenderOptions, should_cancel):
     import cv2
 
     duration = h.end - h.start
@@ -131,6 +134,8 @@ def _render_one(source, info, size, h: Highlight, samples, segments, stem: Path,
     thumbnail = None
     try:
         for i in range(n_frames):
+            if should_cancel and i % int(options.fps) == 0 and should_cancel():
+                raise Cancelled()
             buf = decode.stdout.read(frame_bytes)
             if len(buf) < frame_bytes:
                 break

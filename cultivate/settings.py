@@ -180,11 +180,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Redis carries the job queues and the live-progress channel layer.
 REDIS_URL = _env("REDIS_URL", "redis://127.0.0.1:6379/0")
-RQ_QUEUES = {
-    name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": _env_number("JOB_TIMEOUT_S", 6 * 3600)}
-    for name in ("high", "default", "low")
-}
+RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in ("high", "default", "low")}
 RQ_WORKER_CLASS = _env("RQ_WORKER_CLASS", "rq.worker.SimpleWorker")
+# Job engine: attempts, backoff, timeouts scaled to the recording, and how long a running
+# job may go without its worker's heartbeat before the reconciler calls the worker lost.
+JOB_MAX_ATTEMPTS = _env_number("JOB_MAX_ATTEMPTS", 3)
+JOB_RETRY_BACKOFF_S = _env_number("JOB_RETRY_BACKOFF_S", 30)
+JOB_TIMEOUT_BASE_S = _env_number("JOB_TIMEOUT_BASE_S", 600)
+JOB_TIMEOUT_PER_MEDIA_S = _env_number("JOB_TIMEOUT_PER_MEDIA_S", 4)
+JOB_TIMEOUT_MAX_S = _env_number("JOB_TIMEOUT_MAX_S", 12 * 3600)
+JOB_HEARTBEAT_S = _env_number("JOB_HEARTBEAT_S", 2)
+JOB_LOST_AFTER_S = _env_number("JOB_LOST_AFTER_S", 60)
+RECONCILE_EVERY_S = _env_number("RECONCILE_EVERY_S", 30)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

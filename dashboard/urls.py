@@ -9,6 +9,8 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
     path("jobs/<uuid:job_id>/status", views.job_status, name="job_status"),
+    path("jobs/<uuid:job_id>/cancel", views.job_cancel, name="job_cancel"),
+    path("jobs/<uuid:job_id>/retry", views.job_retry, name="job_retry"),
     path("jobs/<uuid:job_id>/result.json", views.job_result_download, name="job_result"),
     path("jobs/<uuid:job_id>/source", views.job_source, name="job_source"),
     re_path(

@@ -14,12 +14,13 @@ from django.http import FileResponse, Http404, HttpResponseForbidden, JsonRespon
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from redis.exceptions import RedisError
 
 from analysis.errors import AnalysisError
 from dashboard.review import review_context
 from jobs import selectors, services, text_questions
+from jobs.models import Job
 
 
 def member_required(view):
@@ -62,12 +63,20 @@ def upload(request):
         "default_speakers": settings.DIARIZATION_SPEAKERS,
         "default_session": settings.DEFAULT_SESSION,
         "default_blur": request.tenant.blur_others_default or settings.BLUR_OTHERS_DEFAULT,
+        "priority_choices": Job.Priority.choices,
+        "default_priority": request.tenant.default_priority,
     }
     if request.method == "GET":
         return render(request, "dashboard/upload.html", context)
 
     wants_json = "application/json" in request.headers.get("Accept", "")
     file = request.FILES.get("file")
+    key = request.headers.get("Idempotency-Key", "").strip()
+    earlier = selectors.job_for_key(tenant=request.tenant, key=key)
+    if earlier is not None:  # the same submission again (a retried request): the same job
+        if wants_json:
+            return JsonResponse({"job": {"id": str(earlier.id), "url": job_url(earlier)}}, status=200)
+        return redirect("dashboard:job", job_id=earlier.id)
     try:
         options = services.job_options(
             speakers=request.POST.get("speakers"),
@@ -76,12 +85,24 @@ def upload(request):
         )
         if file is None:
             raise AnalysisError("no_file", "Choose a video or audio file to upload.")
+        priority = request.POST.get("priority") or None
+        if priority is not None and priority not in Job.Priority.values:
+            raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
         video = services.video_create(tenant=request.tenant, uploader=request.user, upload=file)
     except AnalysisError as exc:
         if wants_json:
             return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=400)
         return render(request, "dashboard/upload.html", {**context, "error": exc.message}, status=400)
-    job = services.job_create(tenant=request.tenant, video=video, created_by=request.user, options=options)
+    job = services.job_create(
+        tenant=request.tenant,
+        video=video,
+        created_by=request.user,
+        priority=priority,
+        options=options,
+        idempotency_key=key,
+    )
+    if job.video_id != video.id:  # lost a race with the same key: keep the first upload only
+        services.video_delete(video=video)
     if wants_json:
         return JsonResponse({"job": {"id": str(job.id), "url": job_url(job)}}, status=201)
     return redirect("dashboard:job", job_id=job.id)
@@ -96,8 +117,35 @@ def job_url(job) -> str:
 def job_detail(request, job_id):
     job = _job_or_404(request, job_id)
     result = selectors.job_result(job) if job.status == job.Status.SUCCEEDED else None
-    context = {"job": job, "result": result, "review": review_context(result) if result else None}
+    context = {
+        "job": job,
+        "result": result,
+        "review": review_context(result) if result else None,
+        "attempts": list(job.attempt_log.all()),
+        "can_act": request.membership.can_upload,
+    }
     return render(request, "dashboard/job.html", context)
+
+
+@member_required
+@require_POST
+def job_cancel(request, job_id):
+    job = _job_or_404(request, job_id)
+    if not request.membership.can_upload:
+        return HttpResponseForbidden("Viewers cannot cancel jobs.")
+    services.job_cancel(job_id=job.id, by=request.user)
+    return redirect("dashboard:job", job_id=job.id)
+
+
+@member_required
+@require_POST
+def job_retry(request, job_id):
+    """Run a failed or cancelled job again (a fresh set of attempts)."""
+    job = _job_or_404(request, job_id)
+    if not request.membership.can_upload:
+        return HttpResponseForbidden("Viewers cannot retry jobs.")
+    services.job_rerun(job_id=job.id, by=request.user)
+    return redirect("dashboard:job", job_id=job.id)
 
 
 @member_required

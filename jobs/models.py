@@ -55,12 +55,19 @@ class Job(models.Model):
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
+    class Priority(models.TextChoices):
+        # Values are the RQ queue names; workers listen high, default, low in that order.
+        HIGH = "high", "High"
+        DEFAULT = "default", "Normal"
+        LOW = "low", "Low"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="jobs")
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ANALYZE)
-    queue = models.CharField(max_length=20, default="default")
+    queue = models.CharField(max_length=20, choices=Priority.choices, default=Priority.DEFAULT)
+    idempotency_key = models.CharField(max_length=255, blank=True)
     options = models.JSONField(default=dict, blank=True)  # e.g. {"speakers": 2, "session": "classroom"}
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     stage = models.CharField(max_length=40, default="queued")
@@ -73,6 +80,8 @@ class Job(models.Model):
     result_file = models.FileField(upload_to=_result_path, max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # the worker's "still here", every few seconds
+    not_before = models.DateTimeField(null=True, blank=True)  # a retry waits for its backoff
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -80,6 +89,13 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["tenant", "-created_at"]),
             models.Index(fields=["status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_job_per_idempotency_key",
+            )
         ]
 
     def __str__(self) -> str:
@@ -114,3 +130,31 @@ class Job(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class JobAttempt(models.Model):
+    """One run of a job by a worker, kept with how it ended, so retries can be explained."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        RETRYING = "retrying", "Failed, will retry"
+        LOST = "lost", "Worker lost"
+        CANCELLED = "cancelled", "Cancelled"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField()
+    worker = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
+    error_code = models.CharField(max_length=60, blank=True)
+    error_message = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="one_row_per_attempt")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.job_id}: {self.outcome}"

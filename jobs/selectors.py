@@ -23,6 +23,13 @@ def job_get(*, tenant: Tenant, job_id) -> Job | None:
         return None
 
 
+def job_for_key(*, tenant: Tenant, key: str) -> Job | None:
+    """The tenant's job submitted with this ``Idempotency-Key``, if any."""
+    if not key:
+        return None
+    return Job.objects.filter(tenant=tenant, idempotency_key=key[:255]).first()
+
+
 def job_state(job: Job) -> dict:
     """The public live state of a job: what the status endpoint and the socket send."""
     return {

@@ -13,13 +13,14 @@ import logging
 import os
 import tempfile
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import django_rq
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -28,7 +29,7 @@ from analysis import media
 from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
 from jobs import events
-from jobs.models import Job, Video
+from jobs.models import Job, JobAttempt, Video
 from jobs.options import media_options, parse_session, parse_speakers
 
 log = logging.getLogger(__name__)
@@ -100,33 +101,94 @@ def job_options(*, speakers=None, session=None, blur_others=None) -> dict:
     return options
 
 
-@transaction.atomic
-def job_create(*, tenant: Tenant, video: Video, created_by, queue: str = "default", options: dict | None = None) -> Job:
+def job_create(
+    *,
+    tenant: Tenant,
+    video: Video,
+    created_by,
+    priority: str | None = None,
+    options: dict | None = None,
+    idempotency_key: str = "",
+) -> Job:
     """Create a queued analysis job and enqueue it once the row is committed.
 
     Args:
-      options: ``speakers`` (a number or ``"auto"``) and ``session`` (``classroom`` or
-        ``coaching``); validated by ``job_options``.
+      priority: ``high``, ``default`` or ``low`` (the RQ queue); the tenant's default if None.
+      options: ``speakers`` (a number or ``"auto"``), ``session`` (``classroom`` or
+        ``coaching``) and ``blur_others``; validated by ``job_options``.
+      idempotency_key: A client's key: a second create with the same key in the same tenant
+        returns the first job (and leaves the new video for the caller to delete).
+    Raises:
+      AnalysisError: ``bad_option`` for an unknown priority or option.
     """
-    if queue not in settings.RQ_QUEUES:
-        raise ValueError(f"unknown queue {queue!r}")
-    job = Job.objects.create(
-        tenant=tenant, video=video, created_by=created_by, queue=queue, options=job_options(**(options or {}))
-    )
-    transaction.on_commit(lambda: job_enqueue(job_id=job.id))
+    queue = priority or tenant.default_priority
+    if queue not in Job.Priority.values:
+        raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
+    key = (idempotency_key or "")[:255]
+    try:
+        with transaction.atomic():
+            job = Job.objects.create(
+                tenant=tenant,
+                video=video,
+                created_by=created_by,
+                queue=queue,
+                options=job_options(**(options or {})),
+                idempotency_key=key,
+            )
+            transaction.on_commit(lambda: job_enqueue(job_id=job.id))
+    except IntegrityError:
+        existing = Job.objects.filter(tenant=tenant, idempotency_key=key).first() if key else None
+        if existing is None:
+            raise
+        return existing
     return job
 
 
+def job_rerun(*, job_id, by=None) -> bool:
+    """Queue a failed or cancelled job again, with a fresh count of attempts (the log stays)."""
+    now = timezone.now()
+    changed = Job.objects.filter(id=job_id, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]).update(
+        status=Job.Status.QUEUED,
+        stage="queued",
+        progress=0,
+        attempts=0,
+        error_code="",
+        error_message="",
+        not_before=None,
+        started_at=None,
+        finished_at=None,
+        updated_at=now,
+    )
+    if changed:
+        transaction.on_commit(lambda: job_enqueue(job_id=job_id))
+        _publish(job_id)
+    return bool(changed)
+
+
+def video_delete(*, video: Video) -> None:
+    """Remove a video row and its stored file."""
+    video.file.delete(save=False)
+    video.delete()
+
+
 def job_enqueue(*, job_id) -> str | None:
-    """Put a queued job on its RQ queue; returns the RQ job id, or None if Redis is down."""
+    """Put a queued job on its RQ queue; returns the RQ job id, or None if Redis is down.
+
+    The reconciler calls this again for a queued job that Redis has lost; a duplicate RQ
+    job is harmless because only one worker can claim the row.
+    """
     job = Job.objects.select_related("video").get(id=job_id)
     try:
         # We enqueue after our own commit already, so RQ must not defer again ("auto").
         rq_job = django_rq.get_queue(job.queue, commit_mode="auto").enqueue(
-            "jobs.tasks.run_job", str(job.id), job_timeout=_timeout_for(job.video), failure_ttl=7 * 86400
+            "jobs.tasks.run_job",
+            str(job.id),
+            job_timeout=timeout_for(job.video),
+            failure_ttl=7 * 86400,
+            result_ttl=3600,
         )
     except RedisError as exc:
-        # The row stays queued; it is visible and can be enqueued again.
+        # The row stays queued; the reconciler enqueues it again when Redis is back.
         log.error("job %s could not be enqueued: %s", job.id, exc)
         return None
     Job.objects.filter(id=job.id).update(rq_id=rq_job.id)
@@ -134,21 +196,35 @@ def job_enqueue(*, job_id) -> str | None:
     return rq_job.id
 
 
-def job_start(*, job_id, rq_id: str = "") -> Job | None:
+def job_start(*, job_id, rq_id: str = "", worker: str = "") -> Job | None:
     """Claim a queued job for this worker. Returns None if it was not queued any more."""
     now = timezone.now()
-    claimed = Job.objects.filter(id=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING,
-        stage="probing",
-        progress=0,
-        attempts=F("attempts") + 1,
-        started_at=now,
-        updated_at=now,
-        **({"rq_id": rq_id} if rq_id else {}),
-    )
-    if not claimed:
-        return None  # cancelled, or another worker got there first
-    return _publish(job_id)
+    with transaction.atomic():
+        claimed = Job.objects.filter(id=job_id, status=Job.Status.QUEUED).update(
+            status=Job.Status.RUNNING,
+            stage="probing",
+            progress=0,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            heartbeat_at=now,
+            not_before=None,
+            error_code="",
+            error_message="",
+            updated_at=now,
+            **({"rq_id": rq_id} if rq_id else {}),
+        )
+        if not claimed:
+            return None  # cancelled, or another worker got there first
+        job = Job.objects.get(id=job_id)
+        number = JobAttempt.objects.filter(job=job).count() + 1  # runs before a rerun are kept
+        JobAttempt.objects.create(job=job, number=number, worker=worker[:200], started_at=now)
+    events.job_publish(job)
+    return job
+
+
+def job_heartbeat(*, job_id) -> bool:
+    """The worker is still on the job; False once the job is no longer running here."""
+    return bool(Job.objects.filter(id=job_id, status=Job.Status.RUNNING).update(heartbeat_at=timezone.now()))
 
 
 def job_progress(*, job_id, stage: str, progress: int) -> bool:
@@ -173,6 +249,15 @@ def job_store_artifacts(*, job_id, folder: str) -> list[str]:
     return stored
 
 
+def job_discard_artifacts(names: list[str]) -> None:
+    """Remove stored clip files of a job that did not succeed after all."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError as exc:
+            log.warning("could not delete %s: %s", name, exc)
+
+
 def job_succeed(*, job_id, result: dict, timings: dict | None = None) -> bool:
     """Store the result document and mark the job succeeded.
 
@@ -195,6 +280,7 @@ def job_succeed(*, job_id, result: dict, timings: dict | None = None) -> bool:
     if not changed:
         job.result_file.delete(save=False)
         return False
+    _attempt_end(job_id, JobAttempt.Outcome.SUCCEEDED)
     _publish(job_id)
     return True
 
@@ -202,12 +288,103 @@ def job_succeed(*, job_id, result: dict, timings: dict | None = None) -> bool:
 def job_fail(*, job_id, code: str, message: str) -> bool:
     """Mark a queued or running job failed with a stable code and a readable message."""
     now = timezone.now()
-    changed = Job.objects.filter(id=job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
-        status=Job.Status.FAILED, error_code=code[:60], error_message=message, finished_at=now, updated_at=now
-    )
+    with transaction.atomic():
+        changed = Job.objects.filter(id=job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
+            status=Job.Status.FAILED, error_code=code[:60], error_message=message, finished_at=now, updated_at=now
+        )
+        if changed:
+            _attempt_end(job_id, JobAttempt.Outcome.FAILED, code, message)
     if changed:
         _publish(job_id)
     return bool(changed)
+
+
+def job_retry_or_fail(
+    *, job_id, code: str, message: str, outcome: str = JobAttempt.Outcome.RETRYING, delay_s: float | None = None
+) -> str:
+    """After a transient failure: queue the job again with backoff, or fail it for good.
+
+    Attempts are counted by ``job_start``; after ``JOB_MAX_ATTEMPTS`` the job fails with the
+    last error. The wait doubles each time from ``JOB_RETRY_BACKOFF_S`` (or is ``delay_s``).
+    A job with no wait is enqueued at once; one with a wait keeps ``not_before`` and the
+    reconciler enqueues it when the wait is over, so the database alone holds the schedule.
+    Returns:
+      The job's status afterwards (``queued`` or ``failed``), or ``""`` if it was not running.
+    """
+    job = Job.objects.filter(id=job_id).first()
+    if job is None or job.status != Job.Status.RUNNING:
+        return ""
+    if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+        job_fail(job_id=job_id, code=code, message=f"{message} (gave up after {job.attempts} attempts)")
+        return Job.Status.FAILED
+    delay = settings.JOB_RETRY_BACKOFF_S * 2 ** (job.attempts - 1) if delay_s is None else delay_s
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Job.objects.filter(id=job_id, status=Job.Status.RUNNING).update(
+            status=Job.Status.QUEUED,
+            stage="queued",
+            progress=0,
+            error_code=code[:60],
+            error_message=message,
+            not_before=now + timedelta(seconds=delay),
+            updated_at=now,
+        )
+        if changed:
+            _attempt_end(job_id, outcome, code, message)
+    if not changed:
+        return ""
+    if delay <= 0:
+        transaction.on_commit(lambda: job_enqueue(job_id=job_id))
+    _publish(job_id)
+    return Job.Status.QUEUED
+
+
+def job_cancel(*, job_id, by=None) -> bool:
+    """Cancel a queued or running job. A running job's worker notices within seconds.
+
+    The row flips first (the truth); then the RQ job is cancelled or told to stop, best effort.
+    """
+    now = timezone.now()
+    job = Job.objects.filter(id=job_id).first()
+    if job is None:
+        return False
+    with transaction.atomic():
+        changed = Job.objects.filter(id=job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
+            status=Job.Status.CANCELLED, stage="cancelled", finished_at=now, updated_at=now
+        )
+        if changed:
+            _attempt_end(job_id, JobAttempt.Outcome.CANCELLED, "cancelled", "Cancelled.")
+    if not changed:
+        return False
+    if job.rq_id:
+        _rq_stop(job.queue, job.rq_id)
+    _publish(job_id)
+    return True
+
+
+def _attempt_end(job_id, outcome: str, code: str = "", message: str = "") -> None:
+    JobAttempt.objects.filter(job_id=job_id, outcome=JobAttempt.Outcome.RUNNING).update(
+        outcome=outcome, error_code=code[:60], error_message=message, finished_at=timezone.now()
+    )
+
+
+def _rq_stop(queue_name: str, rq_id: str) -> None:
+    """Take a job off its RQ queue, or tell the worker running it to stop (forking workers)."""
+    from rq.command import send_stop_job_command
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
+    from rq.job import Job as RqJob
+
+    connection = django_rq.get_connection(queue_name)
+    try:
+        rq_job = RqJob.fetch(rq_id, connection=connection)
+        if rq_job.get_status() == "started":
+            send_stop_job_command(connection, rq_id)
+        else:
+            rq_job.cancel()
+    except (NoSuchJobError, InvalidJobOperation):
+        pass
+    except RedisError as exc:
+        log.warning("RQ job %s not stopped: %s", rq_id, exc)
 
 
 def _publish(job_id) -> Job:
@@ -216,10 +393,12 @@ def _publish(job_id) -> Job:
     return job
 
 
-def _timeout_for(video: Video) -> int:
-    """RQ timeout scaled to the recording: a long lesson is not killed by a short limit."""
+def timeout_for(video: Video) -> int:
+    """RQ timeout scaled to the recording: a two-hour lesson is not killed by a five-minute limit."""
     duration = video.duration_s or 0
-    return int(max(settings.RQ_QUEUES["default"]["DEFAULT_TIMEOUT"], 600 + 4 * duration))
+    return int(
+        min(settings.JOB_TIMEOUT_MAX_S, settings.JOB_TIMEOUT_BASE_S + settings.JOB_TIMEOUT_PER_MEDIA_S * duration)
+    )
 
 
 @contextmanager

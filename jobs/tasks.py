@@ -5,11 +5,17 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from django import db
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from redis.exceptions import RedisError
 from rq import get_current_job
 
 from analysis import pipeline
@@ -24,31 +30,93 @@ INTERNAL_ERROR = (
 )
 
 
+# Failures worth another attempt: the machine or a service hiccupped, not the recording.
+TRANSIENT = (MemoryError, OSError, RedisError, OperationalError, InterfaceError)
+
+
 def run_job(job_id: str) -> None:
-    """Run one analysis job from start to finish; never raises for a bad recording."""
+    """Run one analysis job from start to finish; never raises for a bad recording.
+
+    Bad media fails at once with its message; a transient failure (out of memory, storage,
+    database or Redis hiccup, a model that could not load) is retried with backoff; a
+    cancel, seen through the heartbeat or a progress write, stops the pipeline within seconds.
+    """
     rq_job = get_current_job()
-    job = services.job_start(job_id=job_id, rq_id=rq_job.id if rq_job else "")
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    job = services.job_start(job_id=job_id, rq_id=rq_job.id if rq_job else "", worker=worker)
     if job is None:
         log.info("job %s is not queued any more; nothing to do", job_id)
         return
     progress = _ProgressReporter(job_id)
+    heartbeat = _Heartbeat(job_id, progress)
+    heartbeat.start()
     try:
         with _local_copy(job.video.file) as path, tempfile.TemporaryDirectory(prefix="clips-") as clips:
             options = pipeline_options(**job.options, render_dir=clips)
             result = pipeline.run(path, options, on_progress=progress, should_cancel=progress.stopped)
             services.job_progress(job_id=job_id, stage="saving", progress=97)
-            services.job_store_artifacts(job_id=job_id, folder=clips)
-        result.source_name = job.video.original_name
-        services.job_succeed(job_id=job_id, result=result.to_dict())
+            result.source_name = job.video.original_name
+            stored = services.job_store_artifacts(job_id=job_id, folder=clips)
+        if not services.job_succeed(job_id=job_id, result=result.to_dict()):
+            services.job_discard_artifacts(stored)  # cancelled while saving: leave nothing behind
     except AnalysisError as exc:
         log.info("job %s failed: %s (%s)", job_id, exc.message, exc.code)
-        services.job_fail(job_id=job_id, code=exc.code, message=exc.message)
+        if exc.permanent:
+            services.job_fail(job_id=job_id, code=exc.code, message=exc.message)
+        else:
+            services.job_retry_or_fail(job_id=job_id, code=exc.code, message=exc.message)
     except Cancelled:
         log.info("job %s stopped: it is no longer running", job_id)
+    except TRANSIENT as exc:
+        log.warning("job %s hit a transient failure: %r", job_id, exc)
+        services.job_retry_or_fail(job_id=job_id, code="transient_error", message=_transient_message(exc))
     except Exception:
         # The worker survives and the row says what happened; the traceback goes to the log.
         log.exception("job %s crashed", job_id)
         services.job_fail(job_id=job_id, code="internal_error", message=INTERNAL_ERROR)
+    finally:
+        heartbeat.stop()
+
+
+def _transient_message(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "The worker ran out of memory."
+    if isinstance(exc, RedisError):
+        return "The queue (Redis) could not be reached."
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return "The database could not be reached."
+    return f"A file or network operation failed: {exc.__class__.__name__}."
+
+
+class _Heartbeat(threading.Thread):
+    """Writes ``heartbeat_at`` every ``JOB_HEARTBEAT_S`` while the job runs.
+
+    The reconciler treats a running job without a recent heartbeat as lost. When the write
+    finds the job no longer running (cancelled, or taken back by the reconciler), it tells
+    the progress reporter, so the pipeline stops at its next check even in a stage that
+    reports no progress.
+    """
+
+    def __init__(self, job_id: str, progress: _ProgressReporter) -> None:
+        super().__init__(name=f"heartbeat-{job_id}", daemon=True)
+        self.job_id, self.progress = job_id, progress
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stop_event.wait(settings.JOB_HEARTBEAT_S):
+                try:
+                    if not services.job_heartbeat(job_id=self.job_id):
+                        self.progress.running = False
+                        return
+                except (OperationalError, InterfaceError) as exc:
+                    log.warning("heartbeat for job %s not written: %s", self.job_id, exc)
+        finally:
+            db.connection.close()  # this thread's own connection
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=10)
 
 
 class _ProgressReporter:

@@ -122,22 +122,36 @@ def vera(tenant_a):
     return MembershipFactory(user__username="vera", tenant=tenant_a, role=Membership.Role.VIEWER).user
 
 
-def run_worker_process() -> subprocess.CompletedProcess:
-    """``manage.py rqworker --burst`` in its own process, on the test database and Redis."""
+def worker_env(**extra: str) -> dict:
+    """Environment for a worker process on the test database, Redis and media folder."""
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         database_url = f"sqlite:///{db['NAME']}"
     else:
         database_url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {
+    return {
         **os.environ,
         "DATABASE_URL": database_url,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CHANNELS_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
+        **extra,
     }
-    cmd = [sys.executable, "manage.py", "rqworker", "high", "default", "low", "--burst",
-           "--worker-class", "rq.worker.SimpleWorker"]  # fmt: skip
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+WORKER_COMMAND = [sys.executable, "manage.py", "rqworker", "high", "default", "low", "--burst",
+                  "--worker-class", "rq.worker.SimpleWorker"]  # fmt: skip
+
+
+def run_worker_process(**env: str) -> subprocess.CompletedProcess:
+    """``manage.py rqworker --burst`` in its own process, on the test database and Redis."""
+    return subprocess.run(WORKER_COMMAND, cwd=ROOT, env=worker_env(**env), capture_output=True, text=True, timeout=300)
+
+
+def start_worker_process(**env: str) -> subprocess.Popen:
+    """The same worker, started and left running (to be killed or waited for)."""
+    return subprocess.Popen(
+        WORKER_COMMAND, cwd=ROOT, env=worker_env(**env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def login(client, user):

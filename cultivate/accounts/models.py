@@ -12,6 +12,12 @@ class Tenant(models.Model):
     blur_others_default = models.BooleanField(
         default=False, help_text="Blur every face but the teacher's in highlight clips unless a job says otherwise."
     )
+    default_priority = models.CharField(
+        max_length=10,
+        choices=[("high", "High"), ("default", "Normal"), ("low", "Low")],
+        default="default",
+        help_text="Queue for this tenant's jobs unless a job says otherwise.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -72,3 +72,47 @@ def test_viewers_cannot_upload(client, vera, media_dir):
     assert login(client, vera).get(reverse("dashboard:upload")).status_code == 403
     assert post_file(client, media_dir / "lesson.mp4").status_code == 403
     assert not Job.objects.exists()
+
+
+def test_a_repeated_upload_with_the_same_idempotency_key_is_one_job(client, bob, media_dir, redis_queues):
+    login(client, bob)
+    ids = []
+    for _ in range(2):
+        upload = SimpleUploadedFile("lesson.mp4", (media_dir / "lesson.mp4").read_bytes())
+        response = client.post(
+            reverse("dashboard:upload"),
+            {"file": upload, "priority": "high"},
+            headers={"Accept": "application/json", "Idempotency-Key": "lesson-42"},
+        )
+        assert response.status_code in (200, 201)
+        ids.append(response.json()["job"]["id"])
+    assert ids[0] == ids[1]
+    assert Video.objects.count() == 1
+    assert Job.objects.get(id=ids[0]).queue == "high"
+
+
+def test_an_unknown_priority_is_refused(client, bob, media_dir):
+    login(client, bob)
+    upload = SimpleUploadedFile("lesson.mp4", (media_dir / "lesson.mp4").read_bytes())
+    response = client.post(
+        reverse("dashboard:upload"), {"file": upload, "priority": "urgent"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "bad_option"
+    assert Video.objects.count() == 0
+
+
+def test_coaches_cancel_and_rerun_but_viewers_cannot(client, bob, vera, media_dir, redis_queues):
+    login(client, bob)
+    upload = SimpleUploadedFile("lesson.mp4", (media_dir / "lesson.mp4").read_bytes())
+    job_id = client.post(reverse("dashboard:upload"), {"file": upload}, headers={"Accept": "application/json"}).json()[
+        "job"
+    ]["id"]
+    client.post(reverse("dashboard:job_cancel", args=[job_id]))
+    assert Job.objects.get(id=job_id).status == Job.Status.CANCELLED
+    page = client.get(reverse("dashboard:job", args=[job_id])).content.decode()
+    assert "Run it again" in page
+    client.post(reverse("dashboard:job_retry", args=[job_id]))
+    assert Job.objects.get(id=job_id).status == Job.Status.QUEUED
+    login(client, vera)
+    assert client.post(reverse("dashboard:job_cancel", args=[job_id])).status_code == 403
+    assert Job.objects.get(id=job_id).status == Job.Status.QUEUED

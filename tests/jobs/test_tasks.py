@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from analysis.errors import AnalysisError
 from jobs import services
 from jobs.models import Job
 from jobs.tasks import INTERNAL_ERROR, run_job
@@ -83,8 +84,45 @@ def test_it_never_overwrites_a_finished_job(tenant_a):
 def test_it_enqueues_on_commit_to_the_jobs_queue(tenant_a, django_capture_on_commit_callbacks, redis_queues):
     video = JobFactory(video__tenant=tenant_a).video
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.job_create(tenant=tenant_a, video=video, created_by=None, queue="high")
+        job = services.job_create(tenant=tenant_a, video=video, created_by=None, priority="high")
     job.refresh_from_db()
     high = redis_queues[0]
     assert job.rq_id in high.job_ids
     assert high.fetch_job(job.rq_id).args == (str(job.id),)
+
+
+def test_a_tenant_default_priority_picks_the_queue(tenant_a, django_capture_on_commit_callbacks, redis_queues):
+    tenant_a.default_priority = "low"
+    tenant_a.save()
+    video = JobFactory(video__tenant=tenant_a).video
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.job_create(tenant=tenant_a, video=video, created_by=None)
+    job.refresh_from_db()
+    assert job.queue == "low" and job.rq_id in redis_queues[2].job_ids
+
+
+def test_an_unknown_priority_is_a_clear_error(tenant_a):
+    video = JobFactory(video__tenant=tenant_a).video
+    with pytest.raises(AnalysisError) as caught:
+        services.job_create(tenant=tenant_a, video=video, created_by=None, priority="urgent")
+    assert caught.value.code == "bad_option" and "high, default, low" in caught.value.message
+
+
+def test_the_same_idempotency_key_returns_the_same_job(tenant_a, tenant_b, redis_queues):
+    first = JobFactory(video__tenant=tenant_a).video
+    second = JobFactory(video__tenant=tenant_a).video
+    a = services.job_create(tenant=tenant_a, video=first, created_by=None, idempotency_key="k-1")
+    again = services.job_create(tenant=tenant_a, video=second, created_by=None, idempotency_key="k-1")
+    assert again.id == a.id
+    other = services.job_create(
+        tenant=tenant_b, video=JobFactory(video__tenant=tenant_b).video, created_by=None, idempotency_key="k-1"
+    )
+    assert other.id != a.id  # keys belong to a tenant
+
+
+def test_timeouts_grow_with_the_recording(tenant_a, settings):
+    settings.JOB_TIMEOUT_BASE_S, settings.JOB_TIMEOUT_PER_MEDIA_S, settings.JOB_TIMEOUT_MAX_S = 600, 4, 43200
+    short = JobFactory(video__tenant=tenant_a, video__probe={"duration_s": 300}).video
+    long = JobFactory(video__tenant=tenant_a, video__probe={"duration_s": 7200}).video
+    assert services.timeout_for(short) == 1800
+    assert services.timeout_for(long) == 29400  # a two-hour lesson gets eight hours, not thirty minutes

@@ -50,6 +50,9 @@ class Command(BaseCommand):
                     [sys.executable, "manage.py", "rqworker", "high", "default", "low",
                      "--worker-class", settings.RQ_WORKER_CLASS],
                 )  # fmt: skip
+            self._start(
+                "reconciler", [sys.executable, "manage.py", "reconcile", "--every", str(settings.RECONCILE_EVERY_S)]
+            )
             shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
             self.stdout.write(
                 self.style.SUCCESS(f"\nCultivate is running at http://{shown}:{port}/  (Ctrl-C stops it)\n")

@@ -1,0 +1,97 @@
+"""Compare the database (the truth) with RQ (the work in flight) and repair the difference.
+
+Run periodically (``manage.py reconcile --every 30``; ``manage.py serve`` starts it):
+
+- A running job whose worker has not written a heartbeat for ``JOB_LOST_AFTER_S`` lost its
+  worker (killed, machine gone). It is queued again, or failed as ``worker_lost`` once it
+  has used ``JOB_MAX_ATTEMPTS``.
+- A queued job that Redis does not know (Redis restarted empty, or the enqueue failed while
+  Redis was down) is enqueued again once its retry wait is over.
+- RQ's own registries are cleaned so abandoned RQ jobs do not pile up.
+
+Every repair is a conditional update, so two reconcilers, or a reconciler racing a worker,
+cannot run a job twice: only one ``job_start`` can claim a queued row.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import django_rq
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job as RqJob
+
+from jobs import services
+from jobs.models import Job, JobAttempt
+
+log = logging.getLogger(__name__)
+
+# RQ states in which an RQ job will still reach a worker.
+ALIVE = {"queued", "scheduled", "started", "deferred"}
+
+
+def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict[str, int]:
+    """One pass. Returns how many jobs were requeued, failed and re-enqueued.
+
+    Args:
+      lost_after_s: Heartbeat age after which a running job's worker counts as lost.
+      grace_s: A queued row younger than this is left alone (its enqueue may be in flight).
+    """
+    lost_after_s = settings.JOB_LOST_AFTER_S if lost_after_s is None else lost_after_s
+    now = timezone.now()
+    counts = {"requeued": 0, "failed": 0, "enqueued": 0}
+
+    stale = now - timedelta(seconds=lost_after_s)
+    for job in Job.objects.filter(status=Job.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
+    ):
+        status = services.job_retry_or_fail(
+            job_id=job.id,
+            code="worker_lost",
+            message="The worker running this job stopped answering (killed, or its machine was lost).",
+            outcome=JobAttempt.Outcome.LOST,
+            delay_s=0,
+        )
+        if status == Job.Status.QUEUED:
+            counts["requeued"] += 1
+            log.warning("job %s: worker lost, queued again (attempt %s done)", job.id, job.attempts)
+        elif status == Job.Status.FAILED:
+            counts["failed"] += 1
+            log.warning("job %s: worker lost on its last attempt; failed", job.id)
+
+    waiting = Job.objects.filter(status=Job.Status.QUEUED, updated_at__lt=now - timedelta(seconds=grace_s)).filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now)
+    )
+    for job in waiting:
+        if not _in_rq(job) and services.job_enqueue(job_id=job.id):
+            counts["enqueued"] += 1
+            log.warning("job %s: queued in the database but not in Redis; enqueued again", job.id)
+
+    _clean_registries()
+    return counts
+
+
+def _in_rq(job: Job) -> bool:
+    if not job.rq_id:
+        return False
+    try:
+        rq_job = RqJob.fetch(job.rq_id, connection=django_rq.get_connection(job.queue))
+        return rq_job.get_status(refresh=False) in ALIVE
+    except NoSuchJobError:
+        return False
+    except RedisError:
+        return True  # Redis is down: nothing can be enqueued now anyway
+
+
+def _clean_registries() -> None:
+    """Let RQ move jobs of dead workers out of its started registries."""
+    for name in settings.RQ_QUEUES:
+        try:
+            django_rq.get_queue(name).started_job_registry.cleanup()
+        except RedisError as exc:
+            log.warning("RQ registry of %s not cleaned: %s", name, exc)
