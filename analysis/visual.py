@@ -1,11 +1,11 @@
 """Visual signals from one streamed decode: faces, centring, motion, gesture, engagement.
 
-ffmpeg decodes the video once at a low sample rate (1 fps, 384 px wide by default: the Haar
-cascade costs about 40 ms a frame there on one core, so a 45-minute lesson takes under two
-minutes beside the audio branch) and hands frames over a pipe, so memory stays flat
-whatever the length. Faces come from OpenCV's Haar cascade (weights ship with
-opencv-python-headless); motion is dense optical flow between consecutive samples, computed
-at 160 px wide.
+ffmpeg decodes the video once at a low sample rate (1 fps, 384 px wide, gray, by default;
+frames no other frame refers to are not decoded at all) and hands frames over a pipe, so
+memory stays flat whatever the length. Faces come from OpenCV's Haar cascade
+``frontalface_alt2`` (weights ship with opencv-python-headless; a few tens of milliseconds a
+frame on one core, about as much as the decode); motion is dense optical flow between
+consecutive samples, computed at 160 px wide.
 
 Engagement, in one sentence: the share of the last few seconds in which a face is visible,
 weighted up by gesture activity (motion around and below the face), on a 0-1 scale.
