@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 from analysis.errors import AnalysisError
 from dashboard.review import review_context
-from jobs import selectors, services, text_questions
+from jobs import selectors, services, text_questions, uploads
 from jobs.models import Job
 
 
@@ -88,7 +88,7 @@ def upload(request):
         priority = request.POST.get("priority") or None
         if priority is not None and priority not in Job.Priority.values:
             raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
-        video = services.video_create(tenant=request.tenant, uploader=request.user, upload=file)
+        video = uploads.video_create(tenant=request.tenant, uploader=request.user, upload=file)
     except AnalysisError as exc:
         if wants_json:
             return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=400)
@@ -102,7 +102,7 @@ def upload(request):
         idempotency_key=key,
     )
     if job.video_id != video.id:  # lost a race with the same key: keep the first upload only
-        services.video_delete(video=video)
+        uploads.video_delete(video=video)
     if wants_json:
         return JsonResponse({"job": {"id": str(job.id), "url": job_url(job)}}, status=201)
     return redirect("dashboard:job", job_id=job.id)
@@ -130,21 +130,22 @@ def job_detail(request, job_id):
 @member_required
 @require_POST
 def job_cancel(request, job_id):
-    job = _job_or_404(request, job_id)
-    if not request.membership.can_upload:
-        return HttpResponseForbidden("Viewers cannot cancel jobs.")
-    services.job_cancel(job_id=job.id, by=request.user)
-    return redirect("dashboard:job", job_id=job.id)
+    return _job_action(request, job_id, services.job_cancel, "Viewers cannot cancel jobs.")
 
 
 @member_required
 @require_POST
 def job_retry(request, job_id):
     """Run a failed or cancelled job again (a fresh set of attempts)."""
+    return _job_action(request, job_id, services.job_rerun, "Viewers cannot run jobs again.")
+
+
+def _job_action(request, job_id, action, refusal: str):
+    """A coach's or admin's button on the job page: act, then show the job again."""
     job = _job_or_404(request, job_id)
     if not request.membership.can_upload:
-        return HttpResponseForbidden("Viewers cannot retry jobs.")
-    services.job_rerun(job_id=job.id, by=request.user)
+        return HttpResponseForbidden(refusal)
+    action(job_id=job.id)
     return redirect("dashboard:job", job_id=job.id)
 
 

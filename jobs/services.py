@@ -7,12 +7,8 @@ finished elsewhere is never overwritten. Each change is published to live pages.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import tempfile
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,65 +21,13 @@ from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from analysis import media
 from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
 from jobs import events
 from jobs.models import Job, JobAttempt, Video
-from jobs.options import media_options, parse_session, parse_speakers
+from jobs.options import parse_session, parse_speakers
 
 log = logging.getLogger(__name__)
-
-
-def upload_check(*, name: str, size: int) -> None:
-    """Reject an upload by its name and size, before any byte is stored.
-
-    Raises:
-      AnalysisError: ``bad_type``, ``empty_file`` or ``too_large``.
-    """
-    ext = Path(name).suffix.lower().lstrip(".")
-    if ext not in settings.UPLOAD_EXTENSIONS:
-        allowed = ", ".join(settings.UPLOAD_EXTENSIONS)
-        raise AnalysisError("bad_type", f"Files of type .{ext or '?'} are not accepted; use one of: {allowed}.")
-    if size == 0:
-        raise AnalysisError("empty_file", "The file is empty (0 bytes).")
-    if size > settings.MAX_UPLOAD_BYTES:
-        raise AnalysisError(
-            "too_large",
-            f"The file is {size / 1024**3:.1f} GB; the limit is {settings.MAX_UPLOAD_BYTES / 1024**3:.1f} GB.",
-        )
-
-
-def video_create(*, tenant: Tenant, uploader, upload) -> Video:
-    """Validate, hash and store an uploaded file.
-
-    Args:
-      upload: A Django ``UploadedFile`` (or any file object with ``name`` and ``size``).
-    Returns:
-      The saved Video with its probe facts.
-    Raises:
-      AnalysisError: the file was rejected; nothing was stored.
-    """
-    upload_check(name=upload.name, size=upload.size)
-    with _local_path(upload) as path:
-        info = media.probe(path, media_options())
-        sha256 = _sha256(path)
-    video = Video(
-        tenant=tenant,
-        uploader=uploader,
-        original_name=os.path.basename(upload.name)[:255],
-        size_bytes=upload.size,
-        sha256=sha256,
-        probe=info.to_dict(),
-    )
-    upload.seek(0)
-    video.file.save(_safe_name(upload.name), upload, save=False)
-    try:
-        video.save()
-    except Exception:
-        video.file.delete(save=False)  # no orphan file behind a row that was never written
-        raise
-    return video
 
 
 def job_options(*, speakers=None, session=None, blur_others=None) -> dict:
@@ -144,7 +88,7 @@ def job_create(
     return job
 
 
-def job_rerun(*, job_id, by=None) -> bool:
+def job_rerun(*, job_id) -> bool:
     """Queue a failed or cancelled job again, with a fresh count of attempts (the log stays)."""
     now = timezone.now()
     changed = Job.objects.filter(id=job_id, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]).update(
@@ -163,12 +107,6 @@ def job_rerun(*, job_id, by=None) -> bool:
         transaction.on_commit(lambda: job_enqueue(job_id=job_id))
         _publish(job_id)
     return bool(changed)
-
-
-def video_delete(*, video: Video) -> None:
-    """Remove a video row and its stored file."""
-    video.file.delete(save=False)
-    video.delete()
 
 
 def job_enqueue(*, job_id) -> str | None:
@@ -339,7 +277,7 @@ def job_retry_or_fail(
     return Job.Status.QUEUED
 
 
-def job_cancel(*, job_id, by=None) -> bool:
+def job_cancel(*, job_id) -> bool:
     """Cancel a queued or running job. A running job's worker notices within seconds.
 
     The row flips first (the truth); then the RQ job is cancelled or told to stop, best effort.
@@ -399,31 +337,3 @@ def timeout_for(video: Video) -> int:
     return int(
         min(settings.JOB_TIMEOUT_MAX_S, settings.JOB_TIMEOUT_BASE_S + settings.JOB_TIMEOUT_PER_MEDIA_S * duration)
     )
-
-
-@contextmanager
-def _local_path(upload):
-    """A filesystem path holding the upload's bytes (Django's temp file when it has one)."""
-    if hasattr(upload, "temporary_file_path"):
-        yield upload.temporary_file_path()
-        return
-    suffix = Path(upload.name).suffix
-    with tempfile.NamedTemporaryFile(suffix=suffix, dir=settings.FILE_UPLOAD_TEMP_DIR) as tmp:
-        upload.seek(0)
-        for chunk in upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b""):
-            tmp.write(chunk)
-        tmp.flush()
-        yield tmp.name
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _safe_name(name: str) -> str:
-    base = os.path.basename(name) or "upload"
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in base)[-120:]

@@ -13,7 +13,7 @@ import django_rq
 import pytest
 from django.utils import timezone
 
-from jobs import services
+from jobs import services, uploads
 from jobs.models import Job, JobAttempt
 from jobs.reconcile import reconcile
 from tests.conftest import run_worker_process, start_worker_process, uploaded
@@ -34,7 +34,7 @@ def long_lesson(tmp_path_factory):
 
 
 def submit(path, tenant, user, **kwargs) -> Job:
-    video = services.video_create(tenant=tenant, uploader=user, upload=uploaded(path))
+    video = uploads.video_create(tenant=tenant, uploader=user, upload=uploaded(path))
     return services.job_create(tenant=tenant, video=video, created_by=user, **kwargs)
 
 
@@ -123,7 +123,7 @@ def test_a_running_job_is_cancelled_and_its_worker_freed(long_lesson, tenant_a, 
     job = submit(long_lesson, tenant_a, bob)
     worker = start_worker_process()
     wait_until_running(job, worker)
-    assert services.job_cancel(job_id=job.id, by=bob)
+    assert services.job_cancel(job_id=job.id)
     # The burst worker exits once the job returns; a functional bound, not a speed target.
     worker.wait(timeout=10)
     job.refresh_from_db()
@@ -134,7 +134,7 @@ def test_a_running_job_is_cancelled_and_its_worker_freed(long_lesson, tenant_a, 
 
 def test_a_queued_job_is_cancelled_before_any_worker_sees_it(media_dir, tenant_a, bob, redis_queues):
     job = submit(media_dir / "lesson.mp4", tenant_a, bob)
-    assert services.job_cancel(job_id=job.id, by=bob)
+    assert services.job_cancel(job_id=job.id)
     run_worker_process()
     job.refresh_from_db()
     assert job.status == Job.Status.CANCELLED and job.attempts == 0

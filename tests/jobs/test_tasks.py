@@ -5,7 +5,7 @@ import json
 import pytest
 
 from analysis.errors import AnalysisError
-from jobs import services
+from jobs import services, uploads
 from jobs.models import Job
 from jobs.tasks import INTERNAL_ERROR, run_job
 from tests.conftest import TEACHER_LINE, overlap, uploaded
@@ -14,7 +14,7 @@ from tests.factories import JobFactory
 
 def _job_for(path, tenant, user):
     with uploaded(path) as upload:
-        video = services.video_create(tenant=tenant, uploader=user, upload=upload)
+        video = uploads.video_create(tenant=tenant, uploader=user, upload=upload)
     return services.job_create(tenant=tenant, video=video, created_by=user)
 
 
