@@ -192,6 +192,43 @@ JOB_TIMEOUT_MAX_S = _env_number("JOB_TIMEOUT_MAX_S", 12 * 3600)
 JOB_HEARTBEAT_S = _env_number("JOB_HEARTBEAT_S", 2)
 JOB_LOST_AFTER_S = _env_number("JOB_LOST_AFTER_S", 60)
 RECONCILE_EVERY_S = _env_number("RECONCILE_EVERY_S", 30)
+
+# Costs: rates per unit in COST_CURRENCY (jobs/costs.py turns stage timings into money),
+# and what an estimate assumes before a job has run.
+COST_CURRENCY = _env("COST_CURRENCY", "USD")
+COST_CPU_SECOND = _env_number("COST_CPU_SECOND", 0.000014, float)  # about 0.05 an hour per core
+COST_GPU_SECOND = _env_number("COST_GPU_SECOND", 0.0008, float)  # about 2.90 an hour
+COST_GB_MONTH = _env_number("COST_GB_MONTH", 0.023, float)  # object storage
+COST_ESTIMATE_CPU_S_PER_MEDIA_S = _env_number("COST_ESTIMATE_CPU_S_PER_MEDIA_S", 0.4, float)
+COST_ESTIMATE_GPU_S_PER_MEDIA_S = _env_number("COST_ESTIMATE_GPU_S_PER_MEDIA_S", 0.0, float)
+try:
+    BUDGET_ALERT_PERCENTS = sorted({int(p) for p in _env("BUDGET_ALERT_PERCENTS", "80,100").split(",") if p.strip()})
+except ValueError:
+    raise ImproperlyConfigured("BUDGET_ALERT_PERCENTS must be whole percents, e.g. 80,100") from None
+
+# Webhooks: attempts per delivery with doubling backoff, and how long an endpoint may keep
+# failing before it is switched off and its tenant's admins are told.
+WEBHOOK_TIMEOUT_S = _env_number("WEBHOOK_TIMEOUT_S", 10, float)
+WEBHOOK_MAX_ATTEMPTS = _env_number("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_BACKOFF_S = _env_number("WEBHOOK_BACKOFF_S", 30)
+WEBHOOK_DISABLE_AFTER_S = _env_number("WEBHOOK_DISABLE_AFTER_S", 86400)
+WEBHOOK_PROGRESS_EVERY_S = _env_number("WEBHOOK_PROGRESS_EVERY_S", 30)
+# Receivers on loopback or private networks are refused unless this is on (a laptop, tests).
+WEBHOOK_ALLOW_PRIVATE = _env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_QUEUE = _env_choice("WEBHOOK_QUEUE", "high", ("high", "default", "low"))
+
+# /metrics is open unless METRICS_TOKEN is set; then it wants "Authorization: Bearer <token>".
+METRICS_TOKEN = _env("METRICS_TOKEN")
+
+# Mail (budget alerts, disabled webhooks): printed to the console unless a backend is named.
+EMAIL_BACKEND = _env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = _env("EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_number("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = _env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Cultivate <noreply@localhost>")
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

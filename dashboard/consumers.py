@@ -64,3 +64,6 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
 
     async def job_update(self, event):
         await self.send_json(event["job"])
+
+    async def tenant_notice(self, event):
+        await self.send_json({"notice": event["notice"]})

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dashboard import views
+from dashboard import admin_area, ops, views
 
 app_name = "dashboard"
 
@@ -19,6 +19,20 @@ urlpatterns = [
         name="job_artifact",
     ),
     path("questions/", views.question_text, name="questions"),
-    path("health", views.health, name="health"),
-    path("ready", views.ready, name="ready"),
+    path("admin-area/", admin_area.budget, name="admin_budget"),
+    path("admin-area/webhooks/", admin_area.webhook_list, name="admin_webhooks"),
+    path("admin-area/webhooks/<uuid:endpoint_id>/", admin_area.webhook_detail, name="admin_webhook"),
+    path("admin-area/webhooks/<uuid:endpoint_id>/change", admin_area.webhook_change, name="admin_webhook_change"),
+    path(
+        "admin-area/deliveries/<uuid:delivery_id>/redeliver",
+        admin_area.delivery_redeliver,
+        name="admin_delivery_redeliver",
+    ),
+    path("admin-area/audit/", admin_area.audit, name="admin_audit"),
+    path("ops/", ops.ops_home, name="ops"),
+    path("ops/jobs/<uuid:job_id>/retry", ops.ops_job_retry, name="ops_job_retry"),
+    path("ops/jobs/<uuid:job_id>/delete", ops.ops_job_delete, name="ops_job_delete"),
+    path("health", ops.health, name="health"),
+    path("ready", ops.ready, name="ready"),
+    path("metrics", ops.prometheus, name="metrics"),
 ]

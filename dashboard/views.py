@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from functools import wraps
 
-import django_rq
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from redis.exceptions import RedisError
 
 from analysis.errors import AnalysisError
+from cultivate.accounts.audit import audit_request
 from dashboard.review import review_context
-from jobs import selectors, services, text_questions, uploads
-from jobs.models import Job
+from jobs import budgets, costs, selectors, services, text_questions, uploads
+from jobs.models import BudgetAlert, Job
 
 
 def member_required(view):
@@ -47,7 +47,11 @@ def _job_or_404(request, job_id):
 @require_GET
 def home(request):
     page = Paginator(selectors.job_list(tenant=request.tenant), 20).get_page(request.GET.get("page"))
-    return render(request, "dashboard/home.html", {"page": page, "jobs": page.object_list})
+    usage = budgets.budget_usage(tenant=request.tenant)
+    alerts = BudgetAlert.objects.filter(tenant=request.tenant, month=usage.month)
+    return render(
+        request, "dashboard/home.html", {"page": page, "jobs": page.object_list, "usage": usage, "alerts": alerts}
+    )
 
 
 @member_required
@@ -65,6 +69,9 @@ def upload(request):
         "default_blur": request.tenant.blur_others_default or settings.BLUR_OTHERS_DEFAULT,
         "priority_choices": Job.Priority.choices,
         "default_priority": request.tenant.default_priority,
+        "usage": budgets.budget_usage(tenant=request.tenant),
+        "per_minute": costs.per_minute(),
+        "currency": settings.COST_CURRENCY,
     }
     if request.method == "GET":
         return render(request, "dashboard/upload.html", context)
@@ -77,6 +84,7 @@ def upload(request):
         if wants_json:
             return JsonResponse({"job": {"id": str(earlier.id), "url": job_url(earlier)}}, status=200)
         return redirect("dashboard:job", job_id=earlier.id)
+    video = None
     try:
         options = services.job_options(
             speakers=request.POST.get("speakers"),
@@ -89,18 +97,24 @@ def upload(request):
         if priority is not None and priority not in Job.Priority.values:
             raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
         video = uploads.video_create(tenant=request.tenant, uploader=request.user, upload=file)
+        with transaction.atomic():
+            job = services.job_create(
+                tenant=request.tenant,
+                video=video,
+                created_by=request.user,
+                priority=priority,
+                options=options,
+                idempotency_key=key,
+            )
+            if job.video_id == video.id:
+                audit_request(request, "job.create", target=job, details={"file": video.original_name})
     except AnalysisError as exc:
+        if video is not None:
+            uploads.video_delete(video=video)  # refused (over budget): keep nothing
+        status = 402 if exc.code == "budget_exceeded" else 400
         if wants_json:
-            return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=400)
-        return render(request, "dashboard/upload.html", {**context, "error": exc.message}, status=400)
-    job = services.job_create(
-        tenant=request.tenant,
-        video=video,
-        created_by=request.user,
-        priority=priority,
-        options=options,
-        idempotency_key=key,
-    )
+            return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=status)
+        return render(request, "dashboard/upload.html", {**context, "error": exc.message}, status=status)
     if job.video_id != video.id:  # lost a race with the same key: keep the first upload only
         uploads.video_delete(video=video)
     if wants_json:
@@ -145,7 +159,12 @@ def _job_action(request, job_id, action, refusal: str):
     job = _job_or_404(request, job_id)
     if not request.membership.can_upload:
         return HttpResponseForbidden(refusal)
-    action(job_id=job.id)
+    try:
+        with transaction.atomic():
+            if action(job_id=job.id):
+                audit_request(request, f"job.{action.__name__.removeprefix('job_')}", target=job)
+    except AnalysisError as exc:
+        messages.error(request, exc.message)
     return redirect("dashboard:job", job_id=job.id)
 
 
@@ -208,28 +227,3 @@ def job_source(request, job_id):
     """The uploaded recording, for the player on the job page."""
     job = _job_or_404(request, job_id)
     return FileResponse(job.video.file.open("rb"), filename=job.video.original_name)
-
-
-@require_GET
-def health(request):
-    return JsonResponse({"status": "ok"})
-
-
-@require_GET
-@never_cache
-def ready(request):
-    """Ready when the database and Redis both answer."""
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # any driver error means "not ready"
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    try:
-        django_rq.get_connection("default").ping()
-        checks["redis"] = "ok"
-    except (RedisError, OSError) as exc:
-        checks["redis"] = f"error: {exc.__class__.__name__}"
-    ok = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)

@@ -39,3 +39,18 @@ def job_publish(job: Job) -> None:
         async_to_sync(layer.group_send)(tenant_group(job.tenant_id), message)
     except (RedisError, OSError) as exc:
         log.warning("live update for job %s not sent: %s", job.id, exc)
+
+
+NOTICE_TYPE = "tenant.notice"  # handled by TenantConsumer.tenant_notice
+
+
+def tenant_notice(tenant_id, kind: str, message: str, data: dict | None = None) -> None:
+    """Tell the tenant's open pages about something that is not a job (a budget alert)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    notice = {"kind": kind, "message": message, "data": data or {}}
+    try:
+        async_to_sync(layer.group_send)(tenant_group(tenant_id), {"type": NOTICE_TYPE, "notice": notice})
+    except (RedisError, OSError) as exc:
+        log.warning("notice for tenant %s not sent: %s", tenant_id, exc)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from cultivate.accounts.models import Tenant
 
@@ -77,6 +79,10 @@ class Job(models.Model):
     error_message = models.TextField(blank=True)
     timings = models.JSONField(default=dict, blank=True)
     rq_id = models.CharField(max_length=100, blank=True)
+    # Money in settings.COST_CURRENCY: the estimate held against the budget while the job is
+    # queued or running, and the cost actually recorded (CostEntry rows) when it ended.
+    estimated_cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     result_file = models.FileField(upload_to=_result_path, max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -158,3 +164,115 @@ class JobAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.job_id}: {self.outcome}"
+
+
+def month_of(moment) -> datetime.date:
+    """The first day of the calendar month a moment falls in (in the current time zone)."""
+    return timezone.localdate(moment).replace(day=1)
+
+
+class CostEntry(models.Model):
+    """A line of the cost ledger: what a job used, priced at the rates of the day it ran."""
+
+    class Kind(models.TextChoices):
+        CPU = "cpu", "CPU seconds"
+        GPU = "gpu", "GPU seconds"
+        STORAGE = "storage", "Storage (GB-month)"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="costs")
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="cost_entries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    quantity = models.DecimalField(max_digits=16, decimal_places=6)  # seconds, or GB-months
+    unit_price = models.DecimalField(max_digits=14, decimal_places=8)
+    amount = models.DecimalField(max_digits=14, decimal_places=6)
+    month = models.DateField(help_text="First day of the month this cost counts against.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "month"])]
+        constraints = [models.UniqueConstraint(fields=["job", "kind"], name="one_cost_line_per_job_and_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity} = {self.amount}"
+
+
+class BudgetAlert(models.Model):
+    """A budget threshold (80 or 100 %) a tenant crossed in a month; one row each, so one alert."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="budget_alerts")
+    month = models.DateField()
+    threshold = models.PositiveSmallIntegerField()  # percent
+    spent = models.DecimalField(max_digits=14, decimal_places=6)
+    budget = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "month", "threshold"], name="one_alert_per_threshold_and_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} reached {self.threshold}% of its budget for {self.month:%B %Y}"
+
+
+class WebhookEndpoint(models.Model):
+    """A tenant's HTTPS receiver for events, with the secret its deliveries are signed with."""
+
+    EVENTS = (
+        "job.queued",
+        "job.progress",
+        "job.succeeded",
+        "job.failed",
+        "job.cancelled",
+        "budget.threshold",
+    )
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=100)
+    events = models.JSONField(default=list)  # a subset of EVENTS
+    is_active = models.BooleanField(default=True)
+    failing_since = models.DateTimeField(null=True, blank=True)  # first failure since the last success
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to be sent) to one endpoint, with every attempt's outcome logged."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Delivered"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    event_id = models.UUIDField()  # the same for a redelivery, so receivers can drop duplicates
+    payload = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    redelivery_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"]), models.Index(fields=["endpoint", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.endpoint_id}: {self.status}"

@@ -7,6 +7,7 @@ Run periodically (``manage.py reconcile --every 30``; ``manage.py serve`` starts
   has used ``JOB_MAX_ATTEMPTS``.
 - A queued job that Redis does not know (Redis restarted empty, or the enqueue failed while
   Redis was down) is enqueued again once its retry wait is over.
+- A webhook delivery whose next attempt is due is handed to a worker.
 - RQ's own registries are cleaned so abandoned RQ jobs do not pile up.
 
 Every repair is a conditional update, so two reconcilers, or a reconciler racing a worker,
@@ -26,7 +27,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job as RqJob
 
-from jobs import services
+from jobs import services, webhooks
 from jobs.models import Job, JobAttempt
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ ALIVE = {"queued", "scheduled", "started", "deferred"}
 
 
 def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict[str, int]:
-    """One pass. Returns how many jobs were requeued, failed and re-enqueued.
+    """One pass. Returns how many jobs were requeued, failed and re-enqueued, and how many
+    webhook deliveries were handed to a worker.
 
     Args:
       lost_after_s: Heartbeat age after which a running job's worker counts as lost.
@@ -44,7 +46,7 @@ def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict
     """
     lost_after_s = settings.JOB_LOST_AFTER_S if lost_after_s is None else lost_after_s
     now = timezone.now()
-    counts = {"requeued": 0, "failed": 0, "enqueued": 0}
+    counts = {"requeued": 0, "failed": 0, "enqueued": 0, "webhooks": 0}
 
     stale = now - timedelta(seconds=lost_after_s)
     for job in Job.objects.filter(status=Job.Status.RUNNING).filter(
@@ -71,6 +73,11 @@ def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict
         if not _in_rq(job) and services.job_enqueue(job_id=job.id):
             counts["enqueued"] += 1
             log.warning("job %s: queued in the database but not in Redis; enqueued again", job.id)
+
+    # Webhook deliveries whose retry time has come, or whose worker died mid-send.
+    for delivery in webhooks.deliveries_due().filter(next_attempt_at__lte=now - timedelta(seconds=grace_s)):
+        if webhooks.delivery_enqueue(delivery_id=delivery.id):
+            counts["webhooks"] += 1
 
     _clean_registries()
     return counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
@@ -43,6 +44,11 @@ def job_state(job: Job) -> dict:
         "created_at": job.created_at.isoformat() if job.created_at else None,
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "cost": {
+            "estimated": str(job.estimated_cost),
+            "actual": None if job.cost is None else str(job.cost),
+            "currency": settings.COST_CURRENCY,
+        },
     }
 
 

@@ -23,9 +23,10 @@ from redis.exceptions import RedisError
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
-from jobs import events
+from jobs import budgets, costs, events, metrics, webhooks
 from jobs.models import Job, JobAttempt, Video
 from jobs.options import parse_session, parse_speakers
+from jobs.selectors import job_state
 
 log = logging.getLogger(__name__)
 
@@ -63,22 +64,29 @@ def job_create(
       idempotency_key: A client's key: a second create with the same key in the same tenant
         returns the first job (and leaves the new video for the caller to delete).
     Raises:
-      AnalysisError: ``bad_option`` for an unknown priority or option.
+      AnalysisError: ``bad_option`` for an unknown priority or option; ``budget_exceeded``
+        when the job's estimate does not fit in what is left of the tenant's month (checked
+        under a lock on the tenant, so concurrent submissions cannot overspend).
     """
     queue = priority or tenant.default_priority
     if queue not in Job.Priority.values:
         raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
     key = (idempotency_key or "")[:255]
+    checked = job_options(**(options or {}))
+    estimate = costs.estimate(duration_s=video.duration_s, size_bytes=video.size_bytes)
     try:
         with transaction.atomic():
+            budgets.budget_hold(tenant=tenant, estimate=estimate)
             job = Job.objects.create(
                 tenant=tenant,
                 video=video,
                 created_by=created_by,
                 queue=queue,
-                options=job_options(**(options or {})),
+                options=checked,
                 idempotency_key=key,
+                estimated_cost=estimate,
             )
+            _webhook(job, "job.queued")
             transaction.on_commit(lambda: job_enqueue(job_id=job.id))
     except IntegrityError:
         existing = Job.objects.filter(tenant=tenant, idempotency_key=key).first() if key else None
@@ -89,22 +97,33 @@ def job_create(
 
 
 def job_rerun(*, job_id) -> bool:
-    """Queue a failed or cancelled job again, with a fresh count of attempts (the log stays)."""
+    """Queue a failed or cancelled job again, with a fresh count of attempts (the log stays).
+
+    Raises:
+      AnalysisError: ``budget_exceeded`` if its estimate no longer fits the month's budget.
+    """
     now = timezone.now()
-    changed = Job.objects.filter(id=job_id, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]).update(
-        status=Job.Status.QUEUED,
-        stage="queued",
-        progress=0,
-        attempts=0,
-        error_code="",
-        error_message="",
-        not_before=None,
-        started_at=None,
-        finished_at=None,
-        updated_at=now,
-    )
+    with transaction.atomic():
+        job = Job.objects.filter(id=job_id).select_related("tenant").first()
+        if job is None:
+            return False
+        budgets.budget_hold(tenant=job.tenant, estimate=job.estimated_cost)
+        changed = Job.objects.filter(id=job_id, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]).update(
+            status=Job.Status.QUEUED,
+            stage="queued",
+            progress=0,
+            attempts=0,
+            error_code="",
+            error_message="",
+            not_before=None,
+            started_at=None,
+            finished_at=None,
+            updated_at=now,
+        )
+        if changed:
+            _webhook(Job.objects.get(id=job_id), "job.queued")
+            transaction.on_commit(lambda: job_enqueue(job_id=job_id))
     if changed:
-        transaction.on_commit(lambda: job_enqueue(job_id=job_id))
         _publish(job_id)
     return bool(changed)
 
@@ -196,29 +215,41 @@ def job_discard_artifacts(names: list[str]) -> None:
             log.warning("could not delete %s: %s", name, exc)
 
 
-def job_succeed(*, job_id, result: dict, timings: dict | None = None) -> bool:
-    """Store the result document and mark the job succeeded.
+def job_succeed(*, job_id, result: dict, stored_bytes: int = 0) -> bool:
+    """Store the result document, mark the job succeeded and record what it cost.
 
     The file is written first and the row flipped after; if the job stopped running in
-    between (cancelled, failed by a reconciler) the file is removed again.
+    between (cancelled, failed by a reconciler) the file is removed again. The state, the
+    cost ledger lines and the ``job.succeeded`` webhook commit together.
+
+    Args:
+      stored_bytes: Bytes of clips and thumbnails stored for the job (billed as storage
+        with the recording and the result).
     """
-    job = Job.objects.get(id=job_id)
+    job = Job.objects.select_related("video").get(id=job_id)
     body = json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
     job.result_file.save("result.json", ContentFile(body), save=False)
     now = timezone.now()
-    changed = Job.objects.filter(id=job_id, status=Job.Status.RUNNING).update(
-        status=Job.Status.SUCCEEDED,
-        stage="done",
-        progress=100,
-        result_file=job.result_file.name,
-        timings=timings or result.get("timings", {}),
-        finished_at=now,
-        updated_at=now,
-    )
+    timings = result.get("timings", {})
+    with transaction.atomic():
+        changed = Job.objects.filter(id=job_id, status=Job.Status.RUNNING).update(
+            status=Job.Status.SUCCEEDED,
+            stage="done",
+            progress=100,
+            result_file=job.result_file.name,
+            timings=timings,
+            finished_at=now,
+            updated_at=now,
+        )
+        if changed:
+            _attempt_end(job_id, JobAttempt.Outcome.SUCCEEDED)
+            usage = costs.usage_from_timings(timings, stored_bytes=job.video.size_bytes + len(body) + stored_bytes)
+            budgets.cost_record(job=job, usage=usage)
+            _webhook(Job.objects.get(id=job_id), "job.succeeded")
     if not changed:
         job.result_file.delete(save=False)
         return False
-    _attempt_end(job_id, JobAttempt.Outcome.SUCCEEDED)
+    metrics.job_observe(job.kind, timings, media_s=job.video.duration_s)
     _publish(job_id)
     return True
 
@@ -232,6 +263,7 @@ def job_fail(*, job_id, code: str, message: str) -> bool:
         )
         if changed:
             _attempt_end(job_id, JobAttempt.Outcome.FAILED, code, message)
+            _webhook(Job.objects.get(id=job_id), "job.failed")
     if changed:
         _publish(job_id)
     return bool(changed)
@@ -292,11 +324,29 @@ def job_cancel(*, job_id) -> bool:
         )
         if changed:
             _attempt_end(job_id, JobAttempt.Outcome.CANCELLED, "cancelled", "Cancelled.")
+            _webhook(Job.objects.get(id=job_id), "job.cancelled")
     if not changed:
         return False
     if job.rq_id:
         _rq_stop(job.queue, job.rq_id)
     _publish(job_id)
+    return True
+
+
+def job_delete(*, job_id) -> bool:
+    """Delete a finished job with its result and clips (the recording stays). False if unfinished."""
+    job = Job.objects.filter(id=job_id, status__in=Job.FINISHED).first()
+    if job is None:
+        return False
+    folder = f"results/{job.tenant_id}/{job.id}/highlights"
+    try:
+        names = [f"{folder}/{n}" for n in default_storage.listdir(folder)[1]]
+    except (FileNotFoundError, NotImplementedError):
+        names = []
+    if job.result_file:
+        names.append(job.result_file.name)
+    Job.objects.filter(id=job.id).delete()
+    transaction.on_commit(lambda: job_discard_artifacts(names))
     return True
 
 
@@ -323,6 +373,17 @@ def _rq_stop(queue_name: str, rq_id: str) -> None:
         pass
     except RedisError as exc:
         log.warning("RQ job %s not stopped: %s", rq_id, exc)
+
+
+def job_progress_event(*, job_id) -> None:
+    """Send the ``job.progress`` webhook (the worker throttles how often it calls this)."""
+    job = Job.objects.filter(id=job_id, status=Job.Status.RUNNING).first()
+    if job is not None:
+        _webhook(job, "job.progress")
+
+
+def _webhook(job: Job, event: str) -> None:
+    webhooks.event_emit(tenant=job.tenant_id, event=event, data={"job": job_state(job)})
 
 
 def _publish(job_id) -> Job:

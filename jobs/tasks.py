@@ -20,7 +20,7 @@ from rq import get_current_job
 
 from analysis import pipeline
 from analysis.errors import AnalysisError, Cancelled
-from jobs import services
+from jobs import services, webhooks
 from jobs.options import pipeline_options
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ def run_job(job_id: str) -> None:
             services.job_progress(job_id=job_id, stage="saving", progress=97)
             result.source_name = job.video.original_name
             stored = services.job_store_artifacts(job_id=job_id, folder=clips)
-        if not services.job_succeed(job_id=job_id, result=result.to_dict()):
+            stored_bytes = sum(p.stat().st_size for p in Path(clips).glob("*") if p.is_file())
+        if not services.job_succeed(job_id=job_id, result=result.to_dict(), stored_bytes=stored_bytes):
             services.job_discard_artifacts(stored)  # cancelled while saving: leave nothing behind
     except AnalysisError as exc:
         log.info("job %s failed: %s (%s)", job_id, exc.message, exc.code)
@@ -134,6 +135,8 @@ class _ProgressReporter:
         self.percent = -1
         self.last_write = 0.0
         self.running = True
+        self.event_stage = ""
+        self.last_event = 0.0
 
     def __call__(self, stage: str, fraction: float) -> None:
         percent = int(fraction * 95)  # the last 5 % are saving the result
@@ -142,6 +145,10 @@ class _ProgressReporter:
             return
         self.stage, self.percent, self.last_write = stage, percent, now
         self.running = services.job_progress(job_id=self.job_id, stage=stage, progress=percent)
+        # The job.progress webhook: on each new stage, else at most every WEBHOOK_PROGRESS_EVERY_S.
+        if self.running and (stage != self.event_stage or now - self.last_event >= settings.WEBHOOK_PROGRESS_EVERY_S):
+            self.event_stage, self.last_event = stage, now
+            services.job_progress_event(job_id=self.job_id)
 
     def stopped(self) -> bool:
         return not self.running
@@ -165,3 +172,9 @@ def _local_copy(field_file):
         yield tmp
     finally:
         os.unlink(tmp)
+
+
+def deliver_webhook(delivery_id: str) -> None:
+    """Make one attempt at a webhook delivery (RQ entry point; retries are scheduled in the row)."""
+    status = webhooks.delivery_send(delivery_id=delivery_id)
+    log.info("webhook delivery %s: %s", delivery_id, status or "not due, skipped")

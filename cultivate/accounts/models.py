@@ -18,6 +18,13 @@ class Tenant(models.Model):
         default="default",
         help_text="Queue for this tenant's jobs unless a job says otherwise.",
     )
+    monthly_budget = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Most this tenant may spend on processing and storage in a calendar month; empty for no limit.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -46,3 +53,26 @@ class Membership(models.Model):
     @property
     def can_upload(self) -> bool:
         return self.role in (self.Role.ADMIN, self.Role.COACH)
+
+
+class AuditEntry(models.Model):
+    """One state-changing action: who did what to which object, when and from where."""
+
+    tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_log")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, help_text="The actor's name when it acted (kept if the user goes).")
+    action = models.CharField(max_length=60)  # e.g. "job.create", "job.cancel", "webhook.create"
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "-created_at"])]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.action} {self.target_type} {self.target_id}".strip()

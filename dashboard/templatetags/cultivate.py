@@ -15,3 +15,18 @@ def clock(seconds) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def money(value) -> str:
+    """An amount in the cost currency: four decimals under 1 (jobs cost cents), else two."""
+    from decimal import Decimal, InvalidOperation
+
+    from django.conf import settings
+
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return ""
+    places = 4 if abs(amount) < 1 else 2
+    return f"{amount:,.{places}f} {settings.COST_CURRENCY}"

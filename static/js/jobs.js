@@ -5,9 +5,18 @@
   if (!table || !("WebSocket" in window)) return;
   const labels = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed", cancelled: "Cancelled" };
   const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+  function showNotice(notice) {
+    const box = document.querySelector("[data-notices]");
+    if (!box) return;
+    const p = document.createElement("p");
+    p.textContent = notice.message;
+    box.appendChild(p);
+    box.hidden = false;
+  }
   const socket = new WebSocket(scheme + window.location.host + "/ws/tenant/");
   socket.addEventListener("message", function (e) {
     const state = JSON.parse(e.data);
+    if (state.notice) { showNotice(state.notice); return; }
     const row = table.querySelector('[data-job="' + state.id + '"]');
     if (!row) return;
     const status = row.querySelector("[data-status]");

@@ -40,7 +40,28 @@
     return "";
   }
 
-  input.addEventListener("change", function () { showError(check(input.files[0])); });
+  // The cost estimate before any byte is sent: the browser reads the recording's length.
+  const costBox = document.getElementById("upload-cost");
+  const estimateBox = document.getElementById("upload-estimate");
+  function estimate(file) {
+    if (!costBox || !file) return;
+    const probe = document.createElement(file.type.startsWith("audio") ? "audio" : "video");
+    probe.preload = "metadata";
+    const url = URL.createObjectURL(file);
+    probe.addEventListener("loadedmetadata", function () {
+      URL.revokeObjectURL(url);
+      if (!isFinite(probe.duration)) return;
+      const cost = (probe.duration / 60) * Number(costBox.dataset.perMinute);
+      let text = "This recording (" + formatTime(probe.duration) + "): about " + cost.toFixed(4) + " " + costBox.dataset.currency + ".";
+      const remaining = costBox.dataset.remaining;
+      if (remaining !== "" && cost > Number(remaining)) text += " That is more than the budget left this month.";
+      estimateBox.textContent = text;
+    });
+    probe.addEventListener("error", function () { URL.revokeObjectURL(url); estimateBox.textContent = ""; });
+    probe.src = url;
+  }
+
+  input.addEventListener("change", function () { showError(check(input.files[0])); estimate(input.files[0]); });
   if (input.files.length) showError(check(input.files[0]));  // chosen before this script ran
 
   form.addEventListener("submit", function (event) {

@@ -76,7 +76,7 @@ def test_health_and_ready(client, db):
     assert client.get("/health").json() == {"status": "ok"}
     ready = client.get("/ready")
     assert ready.status_code == 200, ready.content
-    assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "redis": "ok", "storage": "ok"}
 
 
 @pytest.fixture

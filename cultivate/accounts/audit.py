@@ -1,0 +1,62 @@
+"""The audit log: every state-changing action, by a person or by the system.
+
+Views call ``audit_request`` beside the service that made the change; services that act on
+their own (a budget alert, a webhook switched off) call ``audit_record`` with no actor.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.db.models import QuerySet
+
+from cultivate.accounts.models import AuditEntry, Tenant
+
+SYSTEM = "system"
+
+
+def audit_record(
+    *, tenant: Tenant | None, action: str, actor=None, target=None, details: dict | None = None, ip: str | None = None
+) -> AuditEntry:
+    """Write one audit entry.
+
+    Args:
+      action: ``noun.verb``, e.g. ``job.cancel``.
+      actor: The user who acted; None for the system.
+      target: The model instance acted on (its class name and primary key are kept).
+    """
+    return AuditEntry.objects.create(
+        tenant=tenant,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=actor.get_username()[:150] if actor is not None and actor.is_authenticated else SYSTEM,
+        action=action[:60],
+        target_type=type(target).__name__[:40] if target is not None else "",
+        target_id=str(target.pk)[:64] if target is not None else "",
+        details=details or {},
+        ip=ip,
+    )
+
+
+def audit_request(request, action: str, target=None, details: dict | None = None, tenant=None) -> AuditEntry:
+    """An audit entry for what the signed-in user of ``request`` just did."""
+    return audit_record(
+        tenant=tenant if tenant is not None else getattr(request, "tenant", None),
+        action=action,
+        actor=request.user,
+        target=target,
+        details=details,
+        ip=client_ip(request),
+    )
+
+
+def client_ip(request) -> str | None:
+    """The address the request came from (``REMOTE_ADDR``; a proxy should set it right)."""
+    raw = request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None
+
+
+def audit_list(*, tenant: Tenant) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(tenant=tenant).select_related("actor")

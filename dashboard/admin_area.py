@@ -1,0 +1,168 @@
+"""The tenant admin's pages: budget and spend, webhooks with their delivery log, audit log."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from analysis.errors import AnalysisError
+from cultivate.accounts.audit import audit_list, audit_request
+from cultivate.accounts.models import Membership
+from dashboard.views import member_required
+from jobs import budgets, costs, selectors, webhooks
+from jobs.models import BudgetAlert, WebhookEndpoint
+
+
+def admin_required(view):
+    """A tenant admin; coaches and viewers get a 403 page."""
+
+    @member_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.membership.role != Membership.Role.ADMIN:
+            return render(request, "dashboard/admin/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def budget(request):
+    tenant = request.tenant
+    error = ""
+    if request.method == "POST":
+        raw = request.POST.get("monthly_budget", "").strip()
+        try:
+            value = None if raw == "" else Decimal(raw).quantize(Decimal("0.01"))
+            if value is not None and (value < 0 or value >= Decimal("1e10")):
+                raise InvalidOperation
+        except InvalidOperation:
+            error = "Enter the budget as an amount such as 250 or 99.50, or leave it empty for no limit."
+        else:
+            with transaction.atomic():
+                before = tenant.monthly_budget
+                tenant.monthly_budget = value
+                tenant.save(update_fields=["monthly_budget"])
+                audit_request(request, "budget.update", target=tenant, details={"from": _s(before), "to": _s(value)})
+            messages.success(request, "Budget saved.")
+            return redirect("dashboard:admin_budget")
+    usage = budgets.budget_usage(tenant=tenant)
+    context = {
+        "usage": usage,
+        "months": budgets.spend_by_month(tenant=tenant),
+        "jobs": selectors.job_list(tenant=tenant).exclude(cost=None)[:20],
+        "alerts": BudgetAlert.objects.filter(tenant=tenant, month=usage.month),
+        "per_minute": costs.per_minute(),
+        "rates": costs.rates(),
+        "currency": settings.COST_CURRENCY,
+        "error": error,
+    }
+    return render(request, "dashboard/admin/budget.html", context, status=400 if error else 200)
+
+
+def _s(value) -> str | None:
+    return None if value is None else str(value)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def webhook_list(request):
+    error = ""
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                endpoint = webhooks.webhook_create(
+                    tenant=request.tenant,
+                    url=request.POST.get("url", ""),
+                    events=request.POST.getlist("events"),
+                    description=request.POST.get("description", ""),
+                )
+                audit_request(request, "webhook.create", target=endpoint, details={"url": endpoint.url})
+        except AnalysisError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "Endpoint added. Its signing secret is shown below.")
+            return redirect("dashboard:admin_webhook", endpoint_id=endpoint.id)
+    context = {
+        "endpoints": webhooks.webhook_list(tenant=request.tenant),
+        "events": WebhookEndpoint.EVENTS,
+        "error": error,
+        "posted": request.POST if error else None,
+    }
+    return render(request, "dashboard/admin/webhooks.html", context, status=400 if error else 200)
+
+
+def _endpoint_or_404(request, endpoint_id) -> WebhookEndpoint:
+    endpoint = webhooks.webhook_get(tenant=request.tenant, endpoint_id=endpoint_id)
+    if endpoint is None:
+        raise Http404("No such endpoint")
+    return endpoint
+
+
+@admin_required
+@require_http_methods(["GET"])
+def webhook_detail(request, endpoint_id):
+    endpoint = _endpoint_or_404(request, endpoint_id)
+    page = Paginator(endpoint.deliveries.all(), 25).get_page(request.GET.get("page"))
+    context = {"endpoint": endpoint, "page": page, "deliveries": page.object_list, "events": WebhookEndpoint.EVENTS}
+    return render(request, "dashboard/admin/webhook.html", context)
+
+
+@admin_required
+@require_POST
+def webhook_change(request, endpoint_id):
+    """Switch an endpoint on or off, change its events, or delete it."""
+    endpoint = _endpoint_or_404(request, endpoint_id)
+    action = request.POST.get("action")
+    with transaction.atomic():
+        if action == "delete":
+            audit_request(request, "webhook.delete", target=endpoint, details={"url": endpoint.url})
+            endpoint.delete()
+            messages.success(request, "Endpoint deleted.")
+            return redirect("dashboard:admin_webhooks")
+        try:
+            if action in ("enable", "disable"):
+                webhooks.webhook_update(endpoint=endpoint, is_active=action == "enable")
+            elif action == "events":
+                webhooks.webhook_update(endpoint=endpoint, events=request.POST.getlist("events"))
+            else:
+                raise AnalysisError("bad_option", "Unknown action.")
+        except AnalysisError as exc:
+            messages.error(request, exc.message)
+        else:
+            audit_request(request, f"webhook.{action}", target=endpoint, details={"events": endpoint.events})
+            messages.success(request, "Endpoint updated.")
+    return redirect("dashboard:admin_webhook", endpoint_id=endpoint.id)
+
+
+@admin_required
+@require_POST
+def delivery_redeliver(request, delivery_id):
+    delivery = webhooks.delivery_get(tenant=request.tenant, delivery_id=delivery_id)
+    if delivery is None:
+        raise Http404("No such delivery")
+    try:
+        with transaction.atomic():
+            copy = webhooks.webhook_redeliver(delivery=delivery)
+            audit_request(request, "webhook.redeliver", target=copy, details={"of": str(delivery.id)})
+    except AnalysisError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{delivery.event} is being sent again.")
+    return redirect("dashboard:admin_webhook", endpoint_id=delivery.endpoint_id)
+
+
+@admin_required
+@require_GET
+def audit(request):
+    page = Paginator(audit_list(tenant=request.tenant), 50).get_page(request.GET.get("page"))
+    return render(request, "dashboard/admin/audit.html", {"page": page, "entries": page.object_list})
