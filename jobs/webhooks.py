@@ -151,10 +151,11 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     Raises:
       AnalysisError: ``webhook_disabled`` if the endpoint is switched off.
     """
-    if not delivery.endpoint.is_active:
+    endpoint = WebhookEndpoint.objects.get(id=delivery.endpoint_id)  # fresh: it may just have been switched off
+    if not endpoint.is_active:
         raise AnalysisError("webhook_disabled", "This endpoint is switched off; switch it on to redeliver.")
     copy = WebhookDelivery.objects.create(
-        endpoint=delivery.endpoint,
+        endpoint=endpoint,
         event=delivery.event,
         event_id=delivery.event_id,
         payload=delivery.payload,

@@ -31,6 +31,11 @@ def test_it_runs_a_job_to_success_and_stores_the_result(media_dir, tenant_a, bob
     assert result["source"]["name"] == "lesson.mp4"
     assert overlap(TEACHER_LINE, " ".join(s["text"] for s in result["segments"])) >= 0.8
     assert job.timings["transcribe"]["wall_s"] > 0
+    # What it used is in the ledger: the process's CPU seconds, priced at the settings' rate.
+    assert job.timings["total"]["cpu_s"] > 0
+    cpu = job.cost_entries.get(kind="cpu")
+    assert float(cpu.quantity) == pytest.approx(job.timings["total"]["cpu_s"], abs=0.01)
+    assert job.cost == sum(e.amount for e in job.cost_entries.all()) > 0
 
 
 def test_it_fails_a_job_whose_stored_video_has_no_sound(media_dir, tenant_a, bob, redis_queues):
