@@ -67,7 +67,9 @@ def test_a_finished_job_records_its_cost_and_releases_its_hold(tenant_a, bob, re
     job = services.job_create(tenant=tenant_a, video=video(tenant_a), created_by=bob)
     assert budgets.budget_usage(tenant=tenant_a).reserved == Decimal("0.3")
     services.job_start(job_id=job.id)
-    result = {"timings": {"transcribe": {"wall_s": 9, "cpu_s": 9, "device": "cpu"}, "total": {"wall_s": 10, "cpu_s": 15}}}
+    result = {
+        "timings": {"transcribe": {"wall_s": 9, "cpu_s": 9, "device": "cpu"}, "total": {"wall_s": 10, "cpu_s": 15}}
+    }
     assert services.job_succeed(job_id=job.id, result=result, stored_bytes=0)
     job.refresh_from_db()
     lines = {e.kind: e.amount for e in CostEntry.objects.filter(job=job)}
