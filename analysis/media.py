@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
@@ -164,10 +165,12 @@ def decode_audio(
         "-i", os.fspath(path), "-map", "0:a:0", "-vn", "-sn", "-dn",
         "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-",
     ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, check=False)
-    audio = np.frombuffer(proc.stdout, dtype=np.float32)
-    errors = proc.stderr.decode("utf-8", "replace").strip()
-    if proc.returncode != 0 and audio.size == 0:
+    with tempfile.TemporaryFile() as err, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err) as proc:
+        audio = _read_samples(proc.stdout, expected_duration_s)
+        returncode = proc.wait()
+        err.seek(0)
+        errors = err.read().decode("utf-8", "replace").strip()
+    if returncode != 0 and audio.size == 0:
         raise AnalysisError("corrupt", "The audio could not be decoded; the file looks damaged.")
     decoded_s = audio.size / SAMPLE_RATE
     if errors and expected_duration_s and decoded_s < 0.9 * expected_duration_s - 1.0:
@@ -176,6 +179,48 @@ def decode_audio(
             f"The file is damaged or incomplete: only {decoded_s:.0f} s of {expected_duration_s:.0f} s could be decoded.",
         )
     return audio
+
+
+def _read_samples(stream, expected_duration_s: float | None) -> np.ndarray:
+    """float32 samples from a pipe into one buffer, sized from the probed duration.
+
+    Reading ``communicate()``'s bytes and copying them would hold the audio twice; a long
+    lesson is 170 MB of samples, so the buffer is filled in place and grown only if the
+    stream runs past the estimate.
+    """
+    size = int(((expected_duration_s or 60.0) + 2.0) * SAMPLE_RATE)
+    buf = np.empty(size, np.float32)
+    view = memoryview(buf).cast("B")
+    filled = 0
+    while True:
+        if filled == len(view):  # ran past the estimate: grow by half
+            del view
+            buf = np.resize(buf, buf.size * 3 // 2 + 60 * SAMPLE_RATE)
+            view = memoryview(buf).cast("B")
+        n = stream.readinto(view[filled:])
+        if not n:
+            break
+        filled += n
+    del view
+    samples = buf[: filled // 4]
+    return samples.copy() if buf.size > samples.size * 1.1 + SAMPLE_RATE else samples
+
+
+def quiet_pieces(audio: np.ndarray, chunk_s: float):
+    """``(offset_s, samples)`` pieces of about ``chunk_s``, each cut at the quietest 0.5 s
+    shortly before the nominal boundary (views, not copies). Stages that would otherwise
+    build whole-file arrays (spectrograms, VAD batches) work a piece at a time."""
+    step, frame = int(chunk_s * SAMPLE_RATE), SAMPLE_RATE // 2
+    search, margin = int(min(30, chunk_s / 4) * SAMPLE_RATE), int(min(60, chunk_s / 2) * SAMPLE_RATE)
+    start = 0
+    while audio.size - start > step + margin:
+        lo, hi = start + step - search, start + step
+        window = audio[lo:hi]
+        energy = np.add.reduceat(window.astype(np.float32) ** 2, np.arange(0, window.size, frame))
+        cut = lo + int(np.argmin(energy)) * frame + frame // 2
+        yield start / SAMPLE_RATE, audio[start:cut]
+        start = cut
+    yield start / SAMPLE_RATE, audio[start:]
 
 
 def _ffprobe(path: str) -> dict:

@@ -16,7 +16,7 @@ import numpy as np
 
 from analysis.devices import cpu_threads, resolve_device
 from analysis.errors import AnalysisError, Cancelled
-from analysis.media import SAMPLE_RATE
+from analysis.media import SAMPLE_RATE, quiet_pieces
 
 BUNDLED_MODEL = "tiny.en"
 
@@ -41,7 +41,7 @@ class TranscribeOptions:
     language: str | None = "en"
     beam_size: int = 5
     vad_filter: bool = True
-    chunk_s: float = 600.0
+    chunk_s: float = 300.0
 
 
 @dataclass
@@ -177,7 +177,7 @@ def transcribe(
     segments = []
     doubtful = 0
     language = options.language or "en"
-    for offset, piece_audio in _pieces(audio, options.chunk_s):
+    for offset, piece_audio in quiet_pieces(audio, options.chunk_s):
         pieces, info = model.transcribe(piece_audio, **decode_options(options))
         language = info.language
         for piece in pieces:
@@ -195,22 +195,6 @@ def transcribe(
         model=describe_model(options),
         doubtful_share=round(doubtful / len(segments), 3) if segments else 0.0,
     )
-
-
-def _pieces(audio: np.ndarray, chunk_s: float):
-    """``(offset_s, samples)`` pieces of about ``chunk_s``, each cut at the quietest 0.5 s
-    shortly before the nominal boundary (views, not copies)."""
-    step, frame = int(chunk_s * SAMPLE_RATE), SAMPLE_RATE // 2
-    search, margin = int(min(30, chunk_s / 4) * SAMPLE_RATE), int(min(60, chunk_s / 2) * SAMPLE_RATE)
-    start = 0
-    while audio.size - start > step + margin:
-        lo, hi = start + step - search, start + step
-        window = audio[lo:hi]
-        energy = np.add.reduceat(window.astype(np.float32) ** 2, np.arange(0, window.size, frame))
-        cut = lo + int(np.argmin(energy)) * frame + frame // 2
-        yield start / SAMPLE_RATE, audio[start:cut]
-        start = cut
-    yield start / SAMPLE_RATE, audio[start:]
 
 
 def _segment(piece, offset: float = 0.0) -> Segment:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.media import SAMPLE_RATE
+from analysis.media import SAMPLE_RATE, quiet_pieces
 
 
 @dataclass
@@ -21,12 +21,15 @@ class VadOptions:
     min_speech_s: Shorter bursts are dropped.
     min_silence_s: Silence shorter than this does not split a span.
     pad_s: Padding added to each side of a span.
+    chunk_s: Audio is scored in pieces of about this length, cut at quiet moments (the
+      model's batches of a 45-minute file would otherwise take several hundred MB at once).
     """
 
     threshold: float = 0.5
     min_speech_s: float = 0.15
     min_silence_s: float = 0.25
     pad_s: float = 0.03
+    chunk_s: float = 300.0
 
 
 @dataclass
@@ -51,15 +54,20 @@ def detect_speech(audio: np.ndarray, options: VadOptions | None = None) -> list[
     from faster_whisper.vad import get_speech_timestamps
 
     options = options or VadOptions()
-    if audio.size < SAMPLE_RATE // 10:
-        return []
-    found = get_speech_timestamps(
-        audio,
-        _FwOptions(
-            threshold=options.threshold,
-            min_speech_duration_ms=int(options.min_speech_s * 1000),
-            min_silence_duration_ms=int(options.min_silence_s * 1000),
-            speech_pad_ms=int(options.pad_s * 1000),
-        ),
+    fw_options = _FwOptions(
+        threshold=options.threshold,
+        min_speech_duration_ms=int(options.min_speech_s * 1000),
+        min_silence_duration_ms=int(options.min_silence_s * 1000),
+        speech_pad_ms=int(options.pad_s * 1000),
     )
-    return [Span(round(s["start"] / SAMPLE_RATE, 3), round(s["end"] / SAMPLE_RATE, 3)) for s in found]
+    spans: list[Span] = []
+    for offset, piece in quiet_pieces(audio, options.chunk_s):
+        if piece.size < SAMPLE_RATE // 10:
+            continue
+        for found in get_speech_timestamps(piece, fw_options):
+            span = Span(round(offset + found["start"] / SAMPLE_RATE, 3), round(offset + found["end"] / SAMPLE_RATE, 3))
+            if spans and span.start - spans[-1].end < options.min_silence_s:
+                spans[-1].end = max(spans[-1].end, span.end)  # one span cut by a piece boundary
+            else:
+                spans.append(span)
+    return spans

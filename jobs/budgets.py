@@ -83,7 +83,7 @@ def budget_hold(*, tenant: Tenant, estimate: Decimal) -> Usage:
       AnalysisError: ``budget_exceeded`` (permanent) when it does not fit.
     """
     assert transaction.get_connection().in_atomic_block, "budget_hold needs the job's transaction"
-    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    locked = Tenant.objects.select_for_update(no_key=True).get(pk=tenant.pk)
     usage = budget_usage(tenant=locked)
     if usage.budget is not None and usage.committed + estimate > usage.budget:
         currency = settings.COST_CURRENCY

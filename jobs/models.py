@@ -266,6 +266,7 @@ class WebhookDelivery(models.Model):
     response_excerpt = models.TextField(blank=True)
     error = models.CharField(max_length=300, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    rq_id = models.CharField(max_length=100, blank=True)  # the RQ job that carries the next attempt
     redelivery_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -70,25 +70,29 @@ def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict
         Q(not_before__isnull=True) | Q(not_before__lte=now)
     )
     for job in waiting:
-        if not _in_rq(job) and services.job_enqueue(job_id=job.id):
+        if not _in_rq(job.queue, job.rq_id) and services.job_enqueue(job_id=job.id):
             counts["enqueued"] += 1
             log.warning("job %s: queued in the database but not in Redis; enqueued again", job.id)
 
     # Webhook deliveries whose retry time has come, or whose worker died mid-send.
+    # One still waiting in RQ (behind a long job, say) is left there rather than doubled.
     for delivery in webhooks.deliveries_due().filter(next_attempt_at__lte=now - timedelta(seconds=grace_s)):
-        if webhooks.delivery_enqueue(delivery_id=delivery.id):
+        if not _in_rq(settings.WEBHOOK_QUEUE, delivery.rq_id, waiting_only=True) and webhooks.delivery_enqueue(
+            delivery_id=delivery.id
+        ):
             counts["webhooks"] += 1
 
     _clean_registries()
     return counts
 
 
-def _in_rq(job: Job) -> bool:
-    if not job.rq_id:
+def _in_rq(queue: str, rq_id: str, waiting_only: bool = False) -> bool:
+    """Whether RQ still holds this job to run (or, with ``waiting_only``, to start)."""
+    if not rq_id:
         return False
     try:
-        rq_job = RqJob.fetch(job.rq_id, connection=django_rq.get_connection(job.queue))
-        return rq_job.get_status(refresh=False) in ALIVE
+        rq_job = RqJob.fetch(rq_id, connection=django_rq.get_connection(queue))
+        return rq_job.get_status(refresh=False) in (ALIVE - {"started"} if waiting_only else ALIVE)
     except NoSuchJobError:
         return False
     except RedisError:

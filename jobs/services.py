@@ -105,7 +105,7 @@ def job_rerun(*, job_id) -> bool:
     now = timezone.now()
     with transaction.atomic():
         job = Job.objects.filter(id=job_id).select_related("tenant").first()
-        if job is None:
+        if job is None or job.status not in (Job.Status.FAILED, Job.Status.CANCELLED):
             return False
         budgets.budget_hold(tenant=job.tenant, estimate=job.estimated_cost)
         changed = Job.objects.filter(id=job_id, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]).update(

@@ -169,12 +169,13 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
 def delivery_enqueue(*, delivery_id) -> bool:
     """Hand a delivery to a worker; if Redis is down the reconciler does it later."""
     try:
-        django_rq.get_queue(settings.WEBHOOK_QUEUE, commit_mode="auto").enqueue(
+        rq_job = django_rq.get_queue(settings.WEBHOOK_QUEUE, commit_mode="auto").enqueue(
             "jobs.tasks.deliver_webhook", str(delivery_id), job_timeout=int(settings.WEBHOOK_TIMEOUT_S) + 30
         )
     except RedisError as exc:
         log.warning("webhook delivery %s not enqueued: %s", delivery_id, exc)
         return False
+    WebhookDelivery.objects.filter(id=delivery_id).update(rq_id=rq_job.id)
     return True
 
 

@@ -81,7 +81,7 @@ def test_long_audio_is_transcribed_in_pieces_with_true_times(tmp_path):
 
     truth = render(lesson_turns(), tmp_path / "lesson.wav")
     audio = media.decode_audio(tmp_path / "lesson.wav")
-    pieces = list(speech._pieces(audio, 12.0))
+    pieces = list(media.quiet_pieces(audio, 12.0))
     assert len(pieces) >= 3 and sum(p.size for _, p in pieces) == audio.size
     whole = speech.transcribe(audio)
     chunked = speech.transcribe(audio, speech.TranscribeOptions(chunk_s=12.0))

@@ -1,5 +1,6 @@
 """The dashboard in a real browser: Debian's chromium driven by Playwright."""
 
+import re
 import shutil
 
 import pytest
@@ -82,3 +83,41 @@ def test_a_bad_file_gets_its_message_on_the_page(bob, live_server, media_dir, br
     page.get_by_label("Recording").set_input_files(str(media_dir / "silent-video.mp4"))
     page.get_by_role("button", name="Upload and analyse").click()
     expect(page.locator("#upload-error")).to_contain_text("no audio track")
+
+
+def test_the_upload_page_estimates_the_cost_before_any_byte_is_sent(bob, live_server, media_dir, browser):
+    page = browser.new_page()
+    sign_in(page, live_server, bob)
+    page.goto(f"{live_server.url}/upload/")
+    expect(page.locator("#upload-cost")).to_contain_text("per minute of recording")
+    page.get_by_label("Recording").set_input_files(str(media_dir / "lesson.mp4"))
+    # The browser reads the recording's length from the file itself; nothing is uploaded yet.
+    expect(page.locator("#upload-estimate")).to_contain_text("This recording (", timeout=10_000)
+    expect(page.locator("#upload-estimate")).to_contain_text("USD")
+
+
+def test_an_admin_sets_the_budget_adds_a_webhook_and_reads_the_audit_log(alice, live_server, browser, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, live_server, alice)
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_label("Monthly budget (USD)").fill("50")
+    page.get_by_role("button", name="Save budget").click()
+    expect(page.get_by_text("Budget saved.")).to_be_visible()
+    expect(page.locator("#budget-used")).to_be_attached()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    page.get_by_role("link", name="Webhooks").click()
+    expect(page.get_by_text("No endpoints yet")).to_be_visible()
+    page.get_by_label("URL").fill("http://127.0.0.1:9/cultivate")
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.locator("[data-secret]")).to_have_value(re.compile(r"^whsec_"))
+    expect(page.get_by_text("Nothing sent yet")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.locator("table")).to_contain_text("budget.update")
+    expect(page.locator("table")).to_contain_text("webhook.create")
+    assert not errors

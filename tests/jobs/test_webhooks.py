@@ -100,7 +100,9 @@ def test_a_500_is_retried_with_backoff_until_it_is_delivered(tenant_a, redis_que
         delivery.refresh_from_db()
         assert delivery.next_attempt_at - delivery.last_attempt_at > timedelta(seconds=59)  # doubled
 
-        # The reconciler hands the due delivery to a real worker, which delivers it.
+        # The reconciler hands the due delivery to a real worker, which delivers it. (The
+        # attempts above were made in this process: their RQ job is dropped as a worker's would be.)
+        redis_queues[0].empty()
         WebhookDelivery.objects.filter(id=delivery.id).update(next_attempt_at=timezone.now() - timedelta(seconds=60))
         assert reconcile()["webhooks"] == 1
         done = run_worker_process(WEBHOOK_ALLOW_PRIVATE="true")
@@ -216,3 +218,17 @@ def test_a_job_sends_queued_progress_and_succeeded_through_a_real_worker(media_d
     assert final["id"] == str(job.id) and final["status"] == "succeeded"
     assert final["cost"]["actual"] is not None
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {WebhookDelivery.Status.SUCCEEDED}
+
+
+def test_the_reconciler_neither_doubles_a_waiting_delivery_nor_loses_a_forgotten_one(tenant_a, redis_queues):
+    import django_rq
+
+    endpoint_for(tenant_a, "http://127.0.0.1:9/hook")
+    (delivery,) = webhooks.event_emit(tenant=tenant_a, event="job.failed", data={})  # enqueued on commit
+    delivery.refresh_from_db()
+    assert delivery.rq_id and redis_queues[0].count == 1
+    WebhookDelivery.objects.filter(id=delivery.id).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    assert reconcile()["webhooks"] == 0  # still waiting in RQ behind other work
+    django_rq.get_connection("high").flushdb()  # Redis restarts empty
+    assert reconcile()["webhooks"] == 1
+    assert redis_queues[0].count == 1
