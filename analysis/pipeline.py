@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 from analysis import discourse, highlights, media, prosody, qa, questions, render, speakers, speech, vad, visual
-from analysis.devices import torch_device
+from analysis.devices import bound_heap, torch_device
 from analysis.errors import Cancelled
 
 SCHEMA = "cultivate.result/1"
@@ -140,6 +140,7 @@ def run(
       Cancelled: when ``should_cancel`` asked to stop.
     """
     options = options or PipelineOptions()
+    bound_heap()
 
     def report(stage: str, fraction: float) -> None:
         if on_progress:
