@@ -143,3 +143,17 @@ def test_one_voice_gives_one_speaker(tmp_path):
     assert [s["role"] for s in result["speakers"]] == ["teacher"]
     assert result["speakers"][0]["talk_share"] == 1.0
     assert result["questions"] and result["metrics"]["teacher_talk_share"] == 1.0
+
+
+def test_speech_found_in_pieces_matches_the_whole(tmp_path):
+    """VAD scores long audio in pieces cut at quiet moments; the spans are the same."""
+    from analysis import media, vad
+
+    render(lesson_turns("teacher", "child"), tmp_path / "lesson.wav")
+    audio = media.decode_audio(tmp_path / "lesson.wav")
+    whole = vad.detect_speech(audio, vad.VadOptions(chunk_s=3600))
+    pieces = vad.detect_speech(audio, vad.VadOptions(chunk_s=8))
+    assert len(list(media.quiet_pieces(audio, 8))) >= 3
+    assert len(pieces) == len(whole)
+    for a, b in zip(pieces, whole, strict=True):
+        assert abs(a.start - b.start) < 0.1 and abs(a.end - b.end) < 0.1

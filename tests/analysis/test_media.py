@@ -53,6 +53,16 @@ def test_it_decodes_audio_to_16k_mono_float(media_dir):
     assert 0 < np.abs(audio).max() <= 1.0
 
 
+def test_the_decode_does_not_depend_on_the_length_estimate(media_dir):
+    """The samples fill a buffer sized from the probed length; a wrong guess only costs a copy."""
+    info = media.probe(media_dir / "lesson.mp4")
+    right = media.decode_audio(media_dir / "lesson.mp4", expected_duration_s=info.duration_s)
+    for guess in (None, 0.5, 10 * info.duration_s):
+        again = media.decode_audio(media_dir / "lesson.mp4", expected_duration_s=guess)
+        assert np.array_equal(again, right)
+        assert again.base is None or again.base.size <= 1.1 * again.size + media.SAMPLE_RATE  # no big tail kept
+
+
 def test_it_reports_a_truncated_file_as_damaged(media_dir):
     path = media_dir / "truncated.mp4"
     try:
