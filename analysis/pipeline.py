@@ -8,6 +8,7 @@ socket: ``on_progress(stage, fraction)`` reports overall progress in 0..1 and
 from __future__ import annotations
 
 import os
+import resource
 import threading
 import time
 from collections.abc import Callable
@@ -100,13 +101,20 @@ class Result:
         }
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished child processes (ffmpeg)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 class _Clock:
     """Wall and CPU seconds per stage, for ``Result.timings`` and cost accounting."""
 
     def __init__(self) -> None:
         self.timings: dict[str, dict] = {}
-        # Stages overlap on threads, so the job's CPU seconds are the process's, not a sum.
-        self.cpu_start = time.process_time()
+        # Stages overlap on threads, so the job's CPU seconds are the process's, not a sum;
+        # with the ffmpeg children's (decoding, encoding, checking), which process_time misses.
+        self.cpu_start = _cpu_seconds()
 
     def measure(self, stage: str, device: str, fn, *args, **kwargs):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -245,7 +253,7 @@ def _rest(source, info, options, clock, report, check_cancel, should_cancel, see
         render_notes.append("No video stream: highlight clips were not rendered.")
     clock.timings["total"] = {
         "wall_s": round(time.perf_counter() - total_start, 3),
-        "cpu_s": round(time.process_time() - clock.cpu_start, 3),
+        "cpu_s": round(_cpu_seconds() - clock.cpu_start, 3),
     }
     return Result(
         media=info,

@@ -1,8 +1,8 @@
 """Money from measurements: rates come from settings, usage from the pipeline's timings.
 
 The pipeline reports, per stage, wall and CPU seconds and the device it ran on, and for
-the whole run the process's CPU seconds (stages overlap on threads, so stage CPU seconds
-would count the same second twice). A job is billed:
+the whole run the CPU seconds of the process and its ffmpeg children (stages overlap on
+threads, so summing the stages would count the same second twice). A job is billed:
 
 - CPU: the run's CPU seconds x ``COST_CPU_SECOND``;
 - GPU: the wall seconds of stages that ran on CUDA x ``COST_GPU_SECOND``;
@@ -26,7 +26,7 @@ _MICRO = Decimal("0.000001")
 @dataclass(frozen=True)
 class Usage:
     """What one job used. Attributes:
-    cpu_s: CPU seconds of the analysis process.
+    cpu_s: CPU seconds of the analysis process and its ffmpeg children.
     gpu_s: Wall seconds of stages that ran on a GPU.
     stored_bytes: Bytes kept in storage for the job (recording, result, clips).
     """
