@@ -58,8 +58,8 @@ def bound_heap() -> bool:
     speaker embeddings, the video branch). glibc gives each thread an arena of its own, and
     memory freed in one is not reused by another, so the process keeps the sum of every
     thread's highest footprint. Two arenas keep it near what is in use: on a 10-minute lesson
-    peak RSS fell from 1.29 to 1.16 GB for about 3 % more time. (A fixed 1 MiB mmap threshold
-    saved 140 MB more but made transcription 35 % slower, so it is not used.) Returns False
+    peak RSS fell from 1287 to 1157 MiB for about 3 % more time. (A fixed 1 MiB mmap threshold
+    saved 140 MiB more but made transcription 35 % slower, so it is not used.) Returns False
     where the C library is not glibc; nothing changes there.
     """
     import ctypes

@@ -1,5 +1,6 @@
 """The dashboard in a real browser: Debian's chromium driven by Playwright."""
 
+import os
 import re
 import shutil
 
@@ -33,6 +34,13 @@ def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
+
+
+def snapshot(page, name: str) -> None:
+    """With SCREENSHOT_DIR set, keep a picture of the page (for the docs and for review)."""
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
 def sign_in(page, live_server, user):
@@ -108,6 +116,7 @@ def test_an_admin_sets_the_budget_adds_a_webhook_and_reads_the_audit_log(alice, 
     expect(page.get_by_text("Budget saved.")).to_be_visible()
     expect(page.locator("#budget-used")).to_be_attached()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    snapshot(page, "admin-budget-phone")
 
     page.get_by_role("link", name="Webhooks").click()
     expect(page.get_by_text("No endpoints yet")).to_be_visible()
@@ -116,8 +125,10 @@ def test_an_admin_sets_the_budget_adds_a_webhook_and_reads_the_audit_log(alice, 
     expect(page.locator("[data-secret]")).to_have_value(re.compile(r"^whsec_"))
     expect(page.get_by_text("Nothing sent yet")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    snapshot(page, "admin-webhook-phone")
 
     page.get_by_role("link", name="Audit log").click()
     expect(page.locator("table")).to_contain_text("budget.update")
     expect(page.locator("table")).to_contain_text("webhook.create")
+    snapshot(page, "admin-audit-phone")
     assert not errors

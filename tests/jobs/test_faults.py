@@ -34,7 +34,8 @@ def long_lesson(tmp_path_factory):
 
 
 def submit(path, tenant, user, **kwargs) -> Job:
-    video = uploads.video_create(tenant=tenant, uploader=user, upload=uploaded(path))
+    with uploaded(path) as upload:  # closed here: Django moved the temporary file into storage
+        video = uploads.video_create(tenant=tenant, uploader=user, upload=upload)
     return services.job_create(tenant=tenant, video=video, created_by=user, **kwargs)
 
 

@@ -204,7 +204,8 @@ def test_a_job_sends_queued_progress_and_succeeded_through_a_real_worker(media_d
 
     with Receiver() as receiver:
         endpoint_for(tenant_a, receiver.url, events=list(WebhookEndpoint.EVENTS))
-        video = uploads.video_create(tenant=tenant_a, uploader=bob, upload=uploaded(Path(media_dir) / "lesson.mp4"))
+        with uploaded(Path(media_dir) / "lesson.mp4") as upload:
+            video = uploads.video_create(tenant=tenant_a, uploader=bob, upload=upload)
         job = services.job_create(tenant=tenant_a, video=video, created_by=bob)
         done = run_worker_process(WEBHOOK_ALLOW_PRIVATE="true")  # runs the job, then its deliveries
         job.refresh_from_db()
