@@ -123,6 +123,9 @@ def main() -> None:
     print(f"decode    {decode:8.2f} s   (ffmpeg -i FILE -f null -)")
     print(f"whisper   {whisper:8.2f} s   (faster-whisper alone, model load included)")
     print(f"pipeline  {total:8.2f} s   ({info.duration_s / total:.1f}x real time)")
+    cpu = timings["total"].get("cpu_s")
+    if cpu is not None:
+        print(f"cpu       {cpu:8.2f} s   ({cpu / info.duration_s:.3f} CPU-s per second of recording, ffmpeg included)")
     print(f"process   {wall:8.2f} s   (analyze's wall time, Python start and imports included)")
     stages = ", ".join(f"{name} {t['wall_s']:.1f}" for name, t in timings.items() if name != "total")
     print(f"stages    {stages} (s)")
