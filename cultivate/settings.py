@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "channels",
     "django_rq",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "cultivate.accounts",
     "jobs",
     "dashboard",
@@ -228,6 +230,47 @@ EMAIL_HOST_USER = _env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = _env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Cultivate <noreply@localhost>")
+
+# REST API v1 (cultivate/api/, jobs/apis.py, cultivate/accounts/apis.py).
+API_KEY_REQUESTS_PER_MINUTE = _env_number("API_KEY_REQUESTS_PER_MINUTE", 600)  # a key's own default
+API_TENANT_REQUESTS_PER_MINUTE = _env_number("API_TENANT_REQUESTS_PER_MINUTE", 1200)  # all of a tenant's keys
+API_LINK_TTL_S = _env_number("API_LINK_TTL_S", 900)  # download links of clips and results
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "cultivate.api.authentication.BearerKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["cultivate.api.permissions.IsMember"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cultivate.api.throttling.KeyThrottle",
+        "cultivate.api.throttling.TenantThrottle",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "cultivate.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cultivate API",
+    "DESCRIPTION": (
+        "Submit classroom and coaching recordings, follow their jobs, read results (transcript, "
+        "speakers, OEQ/CEQ questions, wait time, highlights) and download clips. Authenticate with "
+        "`Authorization: Bearer <API key>`. Every error has the shape "
+        '`{"error": {"code", "message", "details"}}`; codes are listed in docs/api.md.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cultivate.api.schema.add_error_responses",
+    ],
+}
 
 CACHES = {
     "default": {

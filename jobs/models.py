@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from cultivate.accounts.models import Tenant
+from cultivate.accounts.models import ApiKey, Tenant
 
 
 def _video_path(video: Video, filename: str) -> str:
@@ -67,6 +67,7 @@ class Job(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="jobs")
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ANALYZE)
     queue = models.CharField(max_length=20, choices=Priority.choices, default=Priority.DEFAULT)
     idempotency_key = models.CharField(max_length=255, blank=True)
@@ -125,6 +126,18 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def submitted_by(self) -> str:
+        """Who submitted the job: a username, or an API key's prefix."""
+        if self.api_key_id:
+            return self.api_key.prefix
+        return self.created_by.get_username() if self.created_by_id else ""
+
+    @property
+    def renders(self) -> bool:
+        """Whether highlight clips are rendered (a job may ask for the highlights only)."""
+        return self.options.get("render", True)
 
     @property
     def stage_label(self) -> str:

@@ -6,14 +6,38 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from cultivate.accounts.models import Tenant
 from jobs.models import Job
 
 
-def job_list(*, tenant: Tenant) -> QuerySet[Job]:
-    return Job.objects.filter(tenant=tenant).select_related("video").order_by("-created_at")
+def job_list(
+    *,
+    tenant: Tenant,
+    statuses: list[str] | None = None,
+    kind: str | None = None,
+    created_after=None,
+    created_before=None,
+    uploader: str | None = None,
+) -> QuerySet[Job]:
+    """The tenant's jobs, newest first, optionally filtered.
+
+    Args:
+      uploader: A username, or an API key's prefix (``cvk_...``).
+    """
+    jobs = Job.objects.filter(tenant=tenant).select_related("video", "created_by", "api_key")
+    if statuses:
+        jobs = jobs.filter(status__in=statuses)
+    if kind:
+        jobs = jobs.filter(kind=kind)
+    if created_after:
+        jobs = jobs.filter(created_at__gte=created_after)
+    if created_before:
+        jobs = jobs.filter(created_at__lt=created_before)
+    if uploader:
+        jobs = jobs.filter(Q(created_by__username=uploader) | Q(api_key__prefix=uploader))
+    return jobs.order_by("-created_at")
 
 
 def job_get(*, tenant: Tenant, job_id) -> Job | None:

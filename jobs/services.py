@@ -31,9 +31,13 @@ from jobs.selectors import job_state
 log = logging.getLogger(__name__)
 
 
-def job_options(*, speakers=None, session=None, blur_others=None) -> dict:
+def job_options(*, speakers=None, session=None, blur_others=None, render=None, webhook=None) -> dict:
     """Validated analysis options for a job.
 
+    Args:
+      render: False to skip rendering highlight clips (the highlights are still chosen).
+      webhook: The id of one of the tenant's endpoints: this job's events go there only.
+        ``job_create`` checks that it is the tenant's.
     Raises:
       AnalysisError: ``bad_option`` with a message for people.
     """
@@ -42,8 +46,16 @@ def job_options(*, speakers=None, session=None, blur_others=None) -> dict:
     except ValueError as exc:
         raise AnalysisError("bad_option", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
     if blur_others is not None:
-        options["blur_others"] = str(blur_others).lower() in ("1", "true", "on", "yes")
+        options["blur_others"] = _truthy(blur_others)
+    if render is not None:
+        options["render"] = _truthy(render)
+    if webhook:
+        options["webhook"] = str(webhook)
     return options
+
+
+def _truthy(value) -> bool:
+    return str(value).lower() in ("1", "true", "on", "yes")
 
 
 def job_create(
@@ -51,6 +63,7 @@ def job_create(
     tenant: Tenant,
     video: Video,
     created_by,
+    api_key=None,
     priority: str | None = None,
     options: dict | None = None,
     idempotency_key: str = "",
@@ -58,6 +71,8 @@ def job_create(
     """Create a queued analysis job and enqueue it once the row is committed.
 
     Args:
+      created_by: The signed-in user who submitted it (None through an API key).
+      api_key: The API key it was submitted with, if any.
       priority: ``high``, ``default`` or ``low`` (the RQ queue); the tenant's default if None.
       options: ``speakers`` (a number or ``"auto"``), ``session`` (``classroom`` or
         ``coaching``) and ``blur_others``; validated by ``job_options``.
@@ -73,6 +88,8 @@ def job_create(
         raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
     key = (idempotency_key or "")[:255]
     checked = job_options(**(options or {}))
+    if "webhook" in checked and webhooks.webhook_get(tenant=tenant, endpoint_id=checked["webhook"]) is None:
+        raise AnalysisError("bad_option", "The webhook is not one of this tenant's endpoints.")
     estimate = costs.estimate(duration_s=video.duration_s, size_bytes=video.size_bytes)
     try:
         with transaction.atomic():
@@ -81,6 +98,7 @@ def job_create(
                 tenant=tenant,
                 video=video,
                 created_by=created_by,
+                api_key=api_key,
                 queue=queue,
                 options=checked,
                 idempotency_key=key,
@@ -383,7 +401,9 @@ def job_progress_event(*, job_id) -> None:
 
 
 def _webhook(job: Job, event: str) -> None:
-    webhooks.event_emit(tenant=job.tenant_id, event=event, data={"job": job_state(job)})
+    webhooks.event_emit(
+        tenant=job.tenant_id, event=event, data={"job": job_state(job)}, endpoint_id=job.options.get("webhook")
+    )
 
 
 def _publish(job_id) -> Job:

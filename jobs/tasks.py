@@ -52,7 +52,7 @@ def run_job(job_id: str) -> None:
     heartbeat.start()
     try:
         with _local_copy(job.video.file) as path, tempfile.TemporaryDirectory(prefix="clips-") as clips:
-            options = pipeline_options(**job.options, render_dir=clips)
+            options = pipeline_options(**_analysis_options(job.options), render_dir=clips if job.renders else None)
             result = pipeline.run(path, options, on_progress=progress, should_cancel=progress.stopped)
             services.job_progress(job_id=job_id, stage="saving", progress=97)
             result.source_name = job.video.original_name
@@ -77,6 +77,11 @@ def run_job(job_id: str) -> None:
         services.job_fail(job_id=job_id, code="internal_error", message=INTERNAL_ERROR)
     finally:
         heartbeat.stop()
+
+
+def _analysis_options(options: dict) -> dict:
+    """A job's options less those the job engine keeps for itself (rendering, its webhook)."""
+    return {k: v for k, v in options.items() if k not in ("render", "webhook")}
 
 
 def _transient_message(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 
 from analysis import media
 from analysis.errors import AnalysisError
@@ -72,6 +73,44 @@ def video_create(*, tenant: Tenant, uploader, upload) -> Video:
     return video
 
 
+def inbox_prefix(tenant: Tenant) -> str:
+    """Where a tenant may put recordings in storage itself, to submit them without uploading."""
+    return f"inbox/{tenant.pk}/"
+
+
+def video_from_storage(*, tenant: Tenant, uploader, path: str) -> Video:
+    """A Video for a recording already in the tenant's storage inbox (no copy is made).
+
+    Args:
+      path: The object's path under the tenant's inbox (``inbox/<tenant id>/``).
+    Raises:
+      AnalysisError: ``bad_source`` for a path outside the inbox, ``source_not_found``,
+        or any of ``upload_check``'s and the probe's refusals.
+    """
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        raise AnalysisError("bad_source", "The source path must name a file inside your storage inbox, without '..'.")
+    name = inbox_prefix(tenant) + "/".join(parts)
+    if not default_storage.exists(name):
+        raise AnalysisError("source_not_found", f"There is no file {'/'.join(parts)!r} in your storage inbox.")
+    size = default_storage.size(name)
+    upload_check(name=name, size=size)
+    with _stored_path(name) as local:
+        info = media.probe(local, media_options())
+        sha256 = _sha256(local)
+    video = Video(
+        tenant=tenant,
+        uploader=uploader,
+        original_name=parts[-1][:255],
+        size_bytes=size,
+        sha256=sha256,
+        probe=info.to_dict(),
+    )
+    video.file.name = name
+    video.save()
+    return video
+
+
 def video_delete(*, video: Video) -> None:
     """Remove a video row and its stored file."""
     video.file.delete(save=False)
@@ -91,6 +130,20 @@ def _local_path(upload):
             tmp.write(chunk)
         tmp.flush()
         yield tmp.name
+
+
+@contextmanager
+def _stored_path(name: str):
+    """A filesystem path holding a stored object: the file itself on local storage."""
+    try:
+        local = default_storage.path(name)
+    except NotImplementedError:  # remote storage: work on a copy
+        local = None
+    if local is not None:
+        yield local
+        return
+    with default_storage.open(name, "rb") as stored, _local_path(stored) as path:
+        yield path
 
 
 def _sha256(path: str) -> str:

@@ -67,9 +67,16 @@ def webhook_create(*, tenant: Tenant, url: str, events: list[str], description: 
 
 
 def webhook_update(
-    *, endpoint: WebhookEndpoint, url: str | None = None, events: list[str] | None = None, is_active=None
+    *,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    events: list[str] | None = None,
+    is_active=None,
+    description: str | None = None,
 ) -> WebhookEndpoint:
     """Change an endpoint; switching it back on clears its failure record."""
+    if description is not None:
+        endpoint.description = description[:200]
     if url is not None:
         endpoint.url = _valid_url(url)
     if events is not None:
@@ -80,6 +87,11 @@ def webhook_update(
             endpoint.failing_since, endpoint.disabled_reason = None, ""
     endpoint.save()
     return endpoint
+
+
+def webhook_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Remove an endpoint and its delivery log."""
+    endpoint.delete()
 
 
 def _valid_events(events: list[str]) -> list[str]:
@@ -116,15 +128,21 @@ def _is_private(host: str) -> bool:
 # --- events and deliveries ----------------------------------------------------------------
 
 
-def event_emit(*, tenant: Tenant | int, event: str, data: dict) -> list[WebhookDelivery]:
+def event_emit(*, tenant: Tenant | int, event: str, data: dict, endpoint_id=None) -> list[WebhookDelivery]:
     """Queue ``event`` for every active endpoint of the tenant subscribed to it.
+
+    Args:
+      endpoint_id: Send to this endpoint only (a job submitted with its own webhook).
 
     Call inside the transaction that made the change: the rows commit with it, and the
     deliveries are enqueued only after the commit.
     """
     assert event in WebhookEndpoint.EVENTS, event
     tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
-    endpoints = [e for e in WebhookEndpoint.objects.filter(tenant_id=tenant_id, is_active=True) if event in e.events]
+    candidates = WebhookEndpoint.objects.filter(tenant_id=tenant_id, is_active=True)
+    if endpoint_id:
+        candidates = candidates.filter(id=endpoint_id)
+    endpoints = [e for e in candidates if event in e.events]
     if not endpoints:
         return []
     event_id = uuid.uuid4()

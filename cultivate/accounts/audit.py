@@ -22,13 +22,14 @@ def audit_record(
 
     Args:
       action: ``noun.verb``, e.g. ``job.cancel``.
-      actor: The user who acted; None for the system.
+      actor: The user who acted (or the API's stand-in for a key); None for the system.
       target: The model instance acted on (its class name and primary key are kept).
     """
+    acted = actor is not None and actor.is_authenticated
     return AuditEntry.objects.create(
         tenant=tenant,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_label=actor.get_username()[:150] if actor is not None and actor.is_authenticated else SYSTEM,
+        actor=actor if acted and actor.pk is not None else None,  # an API key is no user row
+        actor_label=actor.get_username()[:150] if acted else SYSTEM,
         action=action[:60],
         target_type=type(target).__name__[:40] if target is not None else "",
         target_id=str(target.pk)[:64] if target is not None else "",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -24,6 +26,11 @@ class Tenant(models.Model):
         null=True,
         blank=True,
         help_text="Most this tenant may spend on processing and storage in a calendar month; empty for no limit.",
+    )
+    api_requests_per_minute = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most API requests a minute from all of this tenant's keys together; empty for the site default.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -76,3 +83,41 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.target_type} {self.target_id}".strip()
+
+
+class ApiKey(models.Model):
+    """A tenant's key for the REST API, acting with one role.
+
+    The key itself is shown once, when it is made; only its SHA-256 is kept, with a short
+    prefix (``cvk_`` and eight characters) that is shown in lists and logs to tell keys apart.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.COACH)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    requests_per_minute = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most API requests a minute with this key; empty for the site default."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} ({self.name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_upload(self) -> bool:
+        return self.role in (Membership.Role.ADMIN, Membership.Role.COACH)

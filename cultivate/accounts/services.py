@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from cultivate.accounts.models import Membership, Tenant
+from cultivate.accounts.models import ApiKey, Membership, Tenant
 
 
 @transaction.atomic
@@ -17,3 +24,63 @@ def member_add(*, tenant: Tenant, username: str, password: str, role: str, email
     """Create a user and give them ``role`` in ``tenant``."""
     user = get_user_model().objects.create_user(username=username, password=password, email=email)
     return Membership.objects.create(user=user, tenant=tenant, role=role)
+
+
+KEY_PREFIX = "cvk_"
+_KEY_SHAPE = re.compile(r"^(cvk_[0-9a-f]{8})_[A-Za-z0-9_-]{20,100}$")  # prefix, then the secret part
+
+
+def _key_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def apikey_create(
+    *, tenant: Tenant, name: str, role: str, created_by=None, requests_per_minute: int | None = None
+) -> tuple[ApiKey, str]:
+    """A new API key. Returns the row and the key itself, which is never shown again.
+
+    Raises:
+      ValueError: for an unknown role or an empty name.
+    """
+    if role not in Membership.Role.values:
+        raise ValueError(f"role must be one of: {', '.join(Membership.Role.values)}")
+    name = (name or "").strip()
+    if not name:
+        raise ValueError("a key needs a name")
+    public = secrets.token_hex(4)
+    raw = f"{KEY_PREFIX}{public}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        tenant=tenant,
+        name=name[:100],
+        role=role,
+        prefix=f"{KEY_PREFIX}{public}",
+        key_hash=_key_hash(raw),
+        requests_per_minute=requests_per_minute or None,
+        created_by=created_by if created_by is not None and created_by.is_authenticated else None,
+    )
+    return key, raw
+
+
+def apikey_revoke(*, key: ApiKey) -> bool:
+    """Switch a key off for good. Returns False if it already was."""
+    return bool(ApiKey.objects.filter(id=key.id, revoked_at=None).update(revoked_at=timezone.now()))
+
+
+def apikey_authenticate(*, raw: str) -> ApiKey | None:
+    """The active key a client presented, or None; records when it was last used.
+
+    ``last_used_at`` is written at most once a minute per key, so polling clients do not turn
+    every read into a write.
+    """
+    match = _KEY_SHAPE.match(raw)
+    if match is None:
+        return None
+    key = ApiKey.objects.select_related("tenant").filter(prefix=match.group(1), revoked_at=None).first()
+    if key is None or not hmac.compare_digest(key.key_hash, _key_hash(raw)):
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(id=key.id).update(last_used_at=now)
+        key.last_used_at = now
+    return key

@@ -1,0 +1,98 @@
+"""REST API v1 for a tenant's API keys (tenant admins only)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cultivate.accounts import selectors, services
+from cultivate.accounts.audit import audit_request
+from cultivate.accounts.models import Membership
+from cultivate.api.authentication import caller
+from cultivate.api.errors import ApiError
+from cultivate.api.permissions import IsTenantAdmin
+
+
+class KeyOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    prefix = serializers.CharField(help_text="The key's first characters, to tell keys apart.")
+    requests_per_minute = serializers.IntegerField(allow_null=True)
+    created_by = serializers.CharField(source="created_by.username", allow_null=True, default=None)
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class NewKeyOutput(KeyOutput):
+    key = serializers.CharField(help_text="The key itself. Shown this once; only its hash is kept.")
+
+
+class KeyCreateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.COACH)
+    requests_per_minute = serializers.IntegerField(min_value=1, max_value=100000, required=False, allow_null=True)
+
+    def validate_name(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("A key needs a name.")
+        return value
+
+
+class KeyListApi(APIView):
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(
+        operation_id="keys_list", summary="List API keys", responses={200: KeyOutput(many=True)}, tags=["keys"]
+    )
+    def get(self, request):
+        return Response(KeyOutput(selectors.apikey_list(tenant=caller(request).tenant), many=True).data)
+
+    @extend_schema(
+        operation_id="keys_create",
+        summary="Make an API key",
+        description="The response holds the key itself, shown this once.",
+        request=KeyCreateInput,
+        responses={201: NewKeyOutput},
+        tags=["keys"],
+    )
+    def post(self, request):
+        data = KeyCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        with transaction.atomic():
+            key, raw = services.apikey_create(
+                tenant=caller(request).tenant,
+                name=d["name"],
+                role=d["role"],
+                created_by=request.user,
+                requests_per_minute=d.get("requests_per_minute"),
+            )
+            audit_request(request, "apikey.create", target=key, details={"prefix": key.prefix, "role": key.role})
+        key.key = raw
+        return Response(NewKeyOutput(key).data, status=status.HTTP_201_CREATED)
+
+
+class KeyDetailApi(APIView):
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(
+        operation_id="keys_revoke",
+        summary="Revoke an API key",
+        description="The key stops working at once. Revoking a revoked key changes nothing.",
+        responses={200: KeyOutput},
+        tags=["keys"],
+    )
+    def delete(self, request, key_id):
+        key = selectors.apikey_get(tenant=caller(request).tenant, key_id=key_id)
+        if key is None:
+            raise ApiError("not_found", "No such API key.", status_code=404)
+        with transaction.atomic():
+            if services.apikey_revoke(key=key):
+                audit_request(request, "apikey.revoke", target=key, details={"prefix": key.prefix})
+        key.refresh_from_db()
+        return Response(KeyOutput(key).data)

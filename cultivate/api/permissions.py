@@ -1,0 +1,40 @@
+"""Role checks for API views. Another tenant's objects never get this far: selectors take the
+caller's tenant, so they are a 404."""
+
+from __future__ import annotations
+
+from rest_framework import permissions
+
+from cultivate.api.authentication import caller
+
+
+class IsMember(permissions.BasePermission):
+    """Any role of a tenant: admin, coach or viewer."""
+
+    message = "This account is not a member of any tenant."
+    code = "no_tenant"
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.is_authenticated and caller(request) is not None
+
+
+class CanSubmitOrReadOnly(IsMember):
+    """Reads for every role; writes (submit, cancel, retry) for admins and coaches."""
+
+    message = "Viewers can read but not submit, cancel or retry jobs."
+    code = "read_only_role"
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or caller(request).can_submit
+
+
+class IsTenantAdmin(IsMember):
+    """Tenant admins only (keys, webhooks)."""
+
+    message = "Only the tenant's admins can do this."
+    code = "admin_only"
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and caller(request).is_admin
