@@ -27,7 +27,7 @@ define need_tools
 	fi
 endef
 
-.PHONY: run test setup setup-dev system-run system-test lint bench clean
+.PHONY: run test setup setup-dev system-run system-test lint bench client clean
 
 run: system-run setup
 	$(PY) manage.py serve
@@ -73,6 +73,13 @@ lint: setup-dev
 
 bench: setup
 	$(PY) bench/pipeline.py $(FILE)
+
+# The API schema and the Python client generated from it (clients/python is replaced whole;
+# the generator's own hooks run ruff, hence the PATH).
+client: setup-dev
+	$(PY) manage.py spectacular --file clients/openapi.yaml --validate
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/openapi-python-client generate --path clients/openapi.yaml \
+	  --config clients/openapi-python-client.yaml --output-path clients/python --overwrite --fail-on-warning
 
 clean:
 	rm -rf $(VENV) .pytest_cache

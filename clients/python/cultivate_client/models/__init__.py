@@ -1,0 +1,87 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .artifact_output import ArtifactOutput
+from .artifact_output_kind_enum import ArtifactOutputKindEnum
+from .cost_output import CostOutput
+from .delivery_output import DeliveryOutput
+from .delivery_output_payload import DeliveryOutputPayload
+from .delivery_page_output import DeliveryPageOutput
+from .error import Error
+from .error_error import ErrorError
+from .events_enum import EventsEnum
+from .job_attempt_output import JobAttemptOutput
+from .job_error_output import JobErrorOutput
+from .job_links_output import JobLinksOutput
+from .job_output import JobOutput
+from .job_output_kind_enum import JobOutputKindEnum
+from .job_output_options import JobOutputOptions
+from .job_output_timings import JobOutputTimings
+from .job_page_output import JobPageOutput
+from .job_submit_input_request import JobSubmitInputRequest
+from .job_submit_json_input_request import JobSubmitJsonInputRequest
+from .jobs_list_kind import JobsListKind
+from .jobs_list_ordering import JobsListOrdering
+from .jobs_result_response_200 import JobsResultResponse200
+from .key_create_input_request import KeyCreateInputRequest
+from .key_output import KeyOutput
+from .label_enum import LabelEnum
+from .labelled_line_output import LabelledLineOutput
+from .month_output import MonthOutput
+from .new_key_output import NewKeyOutput
+from .patched_webhook_update_input_request import PatchedWebhookUpdateInputRequest
+from .priority_enum import PriorityEnum
+from .role_enum import RoleEnum
+from .session_enum import SessionEnum
+from .status_enum import StatusEnum
+from .text_input_request import TextInputRequest
+from .text_output import TextOutput
+from .text_summary_output import TextSummaryOutput
+from .usage_output import UsageOutput
+from .video_output import VideoOutput
+from .webhook_create_input_request import WebhookCreateInputRequest
+from .webhook_output import WebhookOutput
+from .webhook_secret_output import WebhookSecretOutput
+
+__all__ = (
+    "ArtifactOutput",
+    "ArtifactOutputKindEnum",
+    "CostOutput",
+    "DeliveryOutput",
+    "DeliveryOutputPayload",
+    "DeliveryPageOutput",
+    "Error",
+    "ErrorError",
+    "EventsEnum",
+    "JobAttemptOutput",
+    "JobErrorOutput",
+    "JobLinksOutput",
+    "JobOutput",
+    "JobOutputKindEnum",
+    "JobOutputOptions",
+    "JobOutputTimings",
+    "JobPageOutput",
+    "JobsListKind",
+    "JobsListOrdering",
+    "JobsResultResponse200",
+    "JobSubmitInputRequest",
+    "JobSubmitJsonInputRequest",
+    "KeyCreateInputRequest",
+    "KeyOutput",
+    "LabelEnum",
+    "LabelledLineOutput",
+    "MonthOutput",
+    "NewKeyOutput",
+    "PatchedWebhookUpdateInputRequest",
+    "PriorityEnum",
+    "RoleEnum",
+    "SessionEnum",
+    "StatusEnum",
+    "TextInputRequest",
+    "TextOutput",
+    "TextSummaryOutput",
+    "UsageOutput",
+    "VideoOutput",
+    "WebhookCreateInputRequest",
+    "WebhookOutput",
+    "WebhookSecretOutput",
+)

@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from io import BytesIO
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from .. import types
+from ..models.priority_enum import PriorityEnum
+from ..models.session_enum import SessionEnum
+from ..types import UNSET, File, FileTypes, Unset
+
+T = TypeVar("T", bound="JobSubmitInputRequest")
+
+
+@_attrs_define
+class JobSubmitInputRequest:
+    """
+    Attributes:
+        file (File | Unset): The recording (multipart upload).
+        source_path (str | Unset): Instead of a file: the path of a recording already in the tenant's storage inbox
+            (`inbox/<tenant id>/<path>` in the bucket).
+        speakers (str | Unset): 'auto' or how many people speak (default 2).
+        session (SessionEnum | Unset): * `classroom` - classroom
+            * `coaching` - coaching
+        priority (PriorityEnum | Unset): * `high` - high
+            * `default` - default
+            * `low` - low
+        render (bool | Unset): Render the highlight clips (default true). Default: True.
+        blur_others (bool | None | Unset): Blur all faces but the teacher's; default: tenant's.
+        webhook (None | Unset | UUID): Send this job's events to this endpoint only (one of the tenant's).
+    """
+
+    file: File | Unset = UNSET
+    source_path: str | Unset = UNSET
+    speakers: str | Unset = UNSET
+    session: SessionEnum | Unset = UNSET
+    priority: PriorityEnum | Unset = UNSET
+    render: bool | Unset = True
+    blur_others: bool | None | Unset = UNSET
+    webhook: None | Unset | UUID = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        file: FileTypes | Unset = UNSET
+        if not isinstance(self.file, Unset):
+            file = self.file.to_tuple()
+
+        source_path = self.source_path
+
+        speakers = self.speakers
+
+        session: str | Unset = UNSET
+        if not isinstance(self.session, Unset):
+            session = self.session.value
+
+        priority: str | Unset = UNSET
+        if not isinstance(self.priority, Unset):
+            priority = self.priority.value
+
+        render = self.render
+
+        blur_others: bool | None | Unset
+        if isinstance(self.blur_others, Unset):
+            blur_others = UNSET
+        else:
+            blur_others = self.blur_others
+
+        webhook: None | str | Unset
+        if isinstance(self.webhook, Unset):
+            webhook = UNSET
+        elif isinstance(self.webhook, UUID):
+            webhook = str(self.webhook)
+        else:
+            webhook = self.webhook
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if file is not UNSET:
+            field_dict["file"] = file
+        if source_path is not UNSET:
+            field_dict["source_path"] = source_path
+        if speakers is not UNSET:
+            field_dict["speakers"] = speakers
+        if session is not UNSET:
+            field_dict["session"] = session
+        if priority is not UNSET:
+            field_dict["priority"] = priority
+        if render is not UNSET:
+            field_dict["render"] = render
+        if blur_others is not UNSET:
+            field_dict["blur_others"] = blur_others
+        if webhook is not UNSET:
+            field_dict["webhook"] = webhook
+
+        return field_dict
+
+    def to_multipart(self) -> types.RequestFiles:
+        files: types.RequestFiles = []
+
+        if not isinstance(self.file, Unset):
+            files.append(("file", self.file.to_tuple()))
+
+        if not isinstance(self.source_path, Unset):
+            files.append(("source_path", (None, str(self.source_path).encode(), "text/plain")))
+
+        if not isinstance(self.speakers, Unset):
+            files.append(("speakers", (None, str(self.speakers).encode(), "text/plain")))
+
+        if not isinstance(self.session, Unset):
+            files.append(("session", (None, str(self.session.value).encode(), "text/plain")))
+
+        if not isinstance(self.priority, Unset):
+            files.append(("priority", (None, str(self.priority.value).encode(), "text/plain")))
+
+        if not isinstance(self.render, Unset):
+            files.append(("render", (None, str(self.render).encode(), "text/plain")))
+
+        if not isinstance(self.blur_others, Unset):
+            if isinstance(self.blur_others, bool):
+                files.append(("blur_others", (None, str(self.blur_others).encode(), "text/plain")))
+            else:
+                files.append(("blur_others", (None, str(self.blur_others).encode(), "text/plain")))
+
+        if not isinstance(self.webhook, Unset):
+            if isinstance(self.webhook, UUID):
+                files.append(("webhook", (None, str(self.webhook), "text/plain")))
+            else:
+                files.append(("webhook", (None, str(self.webhook).encode(), "text/plain")))
+
+        for prop_name, prop in self.additional_properties.items():
+            files.append((prop_name, (None, str(prop).encode(), "text/plain")))
+
+        return files
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        _file = d.pop("file", UNSET)
+        file: File | Unset
+        if isinstance(_file, Unset):
+            file = UNSET
+        else:
+            file = File(payload=BytesIO(_file))
+
+        source_path = d.pop("source_path", UNSET)
+
+        speakers = d.pop("speakers", UNSET)
+
+        _session = d.pop("session", UNSET)
+        session: SessionEnum | Unset
+        if isinstance(_session, Unset):
+            session = UNSET
+        else:
+            session = SessionEnum(_session)
+
+        _priority = d.pop("priority", UNSET)
+        priority: PriorityEnum | Unset
+        if isinstance(_priority, Unset):
+            priority = UNSET
+        else:
+            priority = PriorityEnum(_priority)
+
+        render = d.pop("render", UNSET)
+
+        def _parse_blur_others(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        blur_others = _parse_blur_others(d.pop("blur_others", UNSET))
+
+        def _parse_webhook(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                webhook_type_0 = UUID(data)
+
+                return webhook_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        webhook = _parse_webhook(d.pop("webhook", UNSET))
+
+        job_submit_input_request = cls(
+            file=file,
+            source_path=source_path,
+            speakers=speakers,
+            session=session,
+            priority=priority,
+            render=render,
+            blur_others=blur_others,
+            webhook=webhook,
+        )
+
+        job_submit_input_request.additional_properties = d
+        return job_submit_input_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
