@@ -31,7 +31,7 @@ from cultivate.api.authentication import caller
 from cultivate.api.errors import ApiError
 from cultivate.api.files import signed_link
 from cultivate.api.pagination import PAGE_PARAMETERS, CreatedCursor
-from cultivate.api.permissions import CanSubmitOrReadOnly, IsMember, IsTenantAdmin
+from cultivate.api.permissions import ADMINS, MEMBERS, SUBMITTERS
 from jobs import budgets, costs, selectors, services, text_questions, uploads, webhooks
 from jobs.models import Job, WebhookEndpoint
 
@@ -197,7 +197,7 @@ class JobFilterInput(serializers.Serializer):
 
 
 class JobSubmitInput(serializers.Serializer):
-    file = serializers.FileField(required=False, help_text="The recording (multipart upload).")
+    file = serializers.FileField(required=False, allow_empty_file=True, help_text="The recording (multipart upload).")
     source_path = serializers.CharField(
         required=False,
         max_length=500,
@@ -211,10 +211,10 @@ class JobSubmitInput(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Job.Priority.values, required=False, help_text="Default: the tenant's.")
     render = serializers.BooleanField(default=True, help_text="Render the highlight clips (default true).")
     blur_others = serializers.BooleanField(
-        required=False, allow_null=True, default=None, help_text="Blur all faces but the teacher's; default: tenant's."
+        required=False, help_text="Blur all faces but the teacher's in the clips; leave out for the tenant's default."
     )
     webhook = serializers.UUIDField(
-        required=False, allow_null=True, help_text="Send this job's events to this endpoint only (one of the tenant's)."
+        required=False, help_text="Send this job's events to this endpoint only (one of the tenant's)."
     )
 
     def validate(self, data):
@@ -237,7 +237,7 @@ class JobPageOutput(serializers.Serializer):
 
 
 class JobListApi(APIView):
-    permission_classes = [CanSubmitOrReadOnly]
+    permission_classes = SUBMITTERS
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     filter_backends = [OrderingFilter]
     ordering_fields = ["created_at"]
@@ -306,7 +306,8 @@ class JobListApi(APIView):
         options = services.job_options(
             speakers=d.get("speakers"),
             session=d.get("session"),
-            blur_others=d.get("blur_others"),
+            # A form leaves an unticked box out, and DRF reads that as false: only a sent value counts.
+            blur_others=d["blur_others"] if "blur_others" in request.data else None,
             render=d["render"],
             webhook=d.get("webhook"),
         )
@@ -350,7 +351,7 @@ def _drop_video(video, *, uploaded: bool) -> None:
 
 
 class JobDetailApi(APIView):
-    permission_classes = [CanSubmitOrReadOnly]
+    permission_classes = SUBMITTERS
 
     @extend_schema(operation_id="jobs_retrieve", summary="Get a job", responses={200: JobOutput}, tags=["jobs"])
     def get(self, request, job_id):
@@ -374,7 +375,7 @@ class JobDetailApi(APIView):
 
 
 class JobRetryApi(APIView):
-    permission_classes = [CanSubmitOrReadOnly]
+    permission_classes = SUBMITTERS
 
     @extend_schema(
         operation_id="jobs_retry",
@@ -429,8 +430,8 @@ class JobArtifactsApi(APIView):
         operation_id="jobs_artifacts",
         summary="List a job's files with download links",
         description="The result document and every highlight clip, thumbnail and caption file, each with a "
-        f"link that works without a key for {settings.API_LINK_TTL_S // 60} minutes. Empty until the job "
-        "has succeeded.",
+        "link that works without a key for a short time (`API_LINK_TTL_S`, 15 minutes unless set). Empty "
+        "until the job has succeeded.",
         responses={200: ArtifactOutput(many=True)},
         tags=["jobs"],
     )
@@ -489,7 +490,7 @@ class TextOutput(serializers.Serializer):
 
 
 class AnalyzeTextApi(APIView):
-    permission_classes = [IsMember]
+    permission_classes = MEMBERS
 
     @extend_schema(
         operation_id="analyze_text",
@@ -632,7 +633,7 @@ def _endpoint_or_404(request, endpoint_id) -> WebhookEndpoint:
 
 
 class WebhookListApi(APIView):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = ADMINS
 
     @extend_schema(
         operation_id="webhooks_list",
@@ -661,7 +662,7 @@ class WebhookListApi(APIView):
 
 
 class WebhookDetailApi(APIView):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = ADMINS
 
     @extend_schema(
         operation_id="webhooks_retrieve",
@@ -701,7 +702,7 @@ class WebhookDetailApi(APIView):
 
 
 class DeliveryListApi(APIView):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = ADMINS
 
     @extend_schema(
         operation_id="webhooks_deliveries",
@@ -718,7 +719,7 @@ class DeliveryListApi(APIView):
 
 
 class RedeliverApi(APIView):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = ADMINS
 
     @extend_schema(
         operation_id="webhooks_redeliver",

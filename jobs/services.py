@@ -88,6 +88,8 @@ def job_create(
         raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
     key = (idempotency_key or "")[:255]
     checked = job_options(**(options or {}))
+    if "blur_others" not in checked and tenant.blur_others_default:
+        checked["blur_others"] = True  # the tenant's privacy default, unless the job said otherwise
     if "webhook" in checked and webhooks.webhook_get(tenant=tenant, endpoint_id=checked["webhook"]) is None:
         raise AnalysisError("bad_option", "The webhook is not one of this tenant's endpoints.")
     estimate = costs.estimate(duration_s=video.duration_s, size_bytes=video.size_bytes)

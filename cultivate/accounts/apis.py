@@ -13,7 +13,7 @@ from cultivate.accounts.audit import audit_request
 from cultivate.accounts.models import Membership
 from cultivate.api.authentication import caller
 from cultivate.api.errors import ApiError
-from cultivate.api.permissions import IsTenantAdmin
+from cultivate.api.permissions import ADMINS
 
 
 class KeyOutput(serializers.Serializer):
@@ -44,7 +44,7 @@ class KeyCreateInput(serializers.Serializer):
 
 
 class KeyListApi(APIView):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = ADMINS
 
     @extend_schema(
         operation_id="keys_list", summary="List API keys", responses={200: KeyOutput(many=True)}, tags=["keys"]
@@ -65,11 +65,12 @@ class KeyListApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         with transaction.atomic():
+            who = caller(request)
             key, raw = services.apikey_create(
-                tenant=caller(request).tenant,
+                tenant=who.tenant,
                 name=d["name"],
                 role=d["role"],
-                created_by=request.user,
+                created_by=who.user,  # None when a key makes a key
                 requests_per_minute=d.get("requests_per_minute"),
             )
             audit_request(request, "apikey.create", target=key, details={"prefix": key.prefix, "role": key.role})
@@ -78,7 +79,7 @@ class KeyListApi(APIView):
 
 
 class KeyDetailApi(APIView):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = ADMINS
 
     @extend_schema(
         operation_id="keys_revoke",

@@ -52,6 +52,7 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
         key = apikey_authenticate(raw=raw)
         if key is None:
             raise exceptions.AuthenticationFailed("This API key is not valid or has been revoked.")
+        request._request.tenant = key.tenant  # as TenantMiddleware does for a session (the audit log reads it)
         return KeyUser(key), key
 
     def authenticate_header(self, request) -> str:

@@ -17,7 +17,7 @@ from analysis.errors import AnalysisError
 class ApiError(exceptions.APIException):
     """An error a view raises on purpose, with its own code and status."""
 
-    def __init__(self, code: str, message: str, *, status_code: int = 400, details=None) -> None:
+    def __init__(self, code: str, message: str, status_code: int = 400, *, details=None) -> None:
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.code = code
@@ -91,7 +91,9 @@ def not_found(request, exception=None):
 def server_error(request):
     """``handler500``: JSON for API paths (a bug: it is logged), the site's page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("server_error", "Something went wrong on our side; it has been logged."), 500)
+        return JsonResponse(
+            error_body("server_error", "Something went wrong on our side; it has been logged."), status=500
+        )
     from django.views.defaults import server_error as page
 
     return page(request)

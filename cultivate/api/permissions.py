@@ -1,5 +1,9 @@
 """Role checks for API views. Another tenant's objects never get this far: selectors take the
-caller's tenant, so they are a 404."""
+caller's tenant, so they are a 404.
+
+Views list ``IsMember`` first: DRF stops at the first check that fails and answers with its
+message, so a user of no tenant hears that, not a word about roles.
+"""
 
 from __future__ import annotations
 
@@ -18,23 +22,26 @@ class IsMember(permissions.BasePermission):
         return request.user.is_authenticated and caller(request) is not None
 
 
-class CanSubmitOrReadOnly(IsMember):
+class CanSubmitOrReadOnly(permissions.BasePermission):
     """Reads for every role; writes (submit, cancel, retry) for admins and coaches."""
 
     message = "Viewers can read but not submit, cancel or retry jobs."
     code = "read_only_role"
 
     def has_permission(self, request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
         return request.method in permissions.SAFE_METHODS or caller(request).can_submit
 
 
-class IsTenantAdmin(IsMember):
+class IsTenantAdmin(permissions.BasePermission):
     """Tenant admins only (keys, webhooks)."""
 
     message = "Only the tenant's admins can do this."
     code = "admin_only"
 
     def has_permission(self, request, view) -> bool:
-        return super().has_permission(request, view) and caller(request).is_admin
+        return caller(request).is_admin
+
+
+MEMBERS = [IsMember]
+SUBMITTERS = [IsMember, CanSubmitOrReadOnly]
+ADMINS = [IsMember, IsTenantAdmin]
