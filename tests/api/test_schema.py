@@ -67,6 +67,14 @@ def test_the_schema_is_valid_and_documents_every_operation(tmp_path):
             assert error == {"$ref": "#/components/schemas/Error"}
 
 
+def test_the_committed_schema_of_the_client_is_current(tmp_path, settings):
+    """clients/openapi.yaml (and the client made from it) must follow the API: run `make client`."""
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out))
+    committed = Path(__file__).resolve().parents[2] / "clients" / "openapi.yaml"
+    assert yaml.safe_load(out.read_text()) == yaml.safe_load(committed.read_text()), "run `make client`"
+
+
 @pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
 def test_the_docs_pages_load_everything_from_this_site(client, db, page):
     response = client.get(page)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -28,8 +28,8 @@ class JobSubmitJsonInputRequest:
             * `default` - default
             * `low` - low
         render (bool | Unset): Render the highlight clips (default true). Default: True.
-        blur_others (bool | None | Unset): Blur all faces but the teacher's; default: tenant's.
-        webhook (None | Unset | UUID): Send this job's events to this endpoint only (one of the tenant's).
+        blur_others (bool | Unset): Blur all faces but the teacher's in the clips; leave out for the tenant's default.
+        webhook (UUID | Unset): Send this job's events to this endpoint only (one of the tenant's).
     """
 
     source_path: str
@@ -37,8 +37,8 @@ class JobSubmitJsonInputRequest:
     session: SessionEnum | Unset = UNSET
     priority: PriorityEnum | Unset = UNSET
     render: bool | Unset = True
-    blur_others: bool | None | Unset = UNSET
-    webhook: None | Unset | UUID = UNSET
+    blur_others: bool | Unset = UNSET
+    webhook: UUID | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,19 +56,11 @@ class JobSubmitJsonInputRequest:
 
         render = self.render
 
-        blur_others: bool | None | Unset
-        if isinstance(self.blur_others, Unset):
-            blur_others = UNSET
-        else:
-            blur_others = self.blur_others
+        blur_others = self.blur_others
 
-        webhook: None | str | Unset
-        if isinstance(self.webhook, Unset):
-            webhook = UNSET
-        elif isinstance(self.webhook, UUID):
+        webhook: str | Unset = UNSET
+        if not isinstance(self.webhook, Unset):
             webhook = str(self.webhook)
-        else:
-            webhook = self.webhook
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -115,31 +107,14 @@ class JobSubmitJsonInputRequest:
 
         render = d.pop("render", UNSET)
 
-        def _parse_blur_others(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        blur_others = d.pop("blur_others", UNSET)
 
-        blur_others = _parse_blur_others(d.pop("blur_others", UNSET))
-
-        def _parse_webhook(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                webhook_type_0 = UUID(data)
-
-                return webhook_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
-
-        webhook = _parse_webhook(d.pop("webhook", UNSET))
+        _webhook = d.pop("webhook", UNSET)
+        webhook: UUID | Unset
+        if isinstance(_webhook, Unset):
+            webhook = UNSET
+        else:
+            webhook = UUID(_webhook)
 
         job_submit_json_input_request = cls(
             source_path=source_path,

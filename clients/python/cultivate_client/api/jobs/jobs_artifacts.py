@@ -94,7 +94,8 @@ def sync_detailed(
     """List a job's files with download links
 
      The result document and every highlight clip, thumbnail and caption file, each with a link that
-    works without a key for 15 minutes. Empty until the job has succeeded.
+    works without a key for a short time (`API_LINK_TTL_S`, 15 minutes unless set). Empty until the job
+    has succeeded.
 
     Args:
         job_id (UUID):
@@ -126,7 +127,8 @@ def sync(
     """List a job's files with download links
 
      The result document and every highlight clip, thumbnail and caption file, each with a link that
-    works without a key for 15 minutes. Empty until the job has succeeded.
+    works without a key for a short time (`API_LINK_TTL_S`, 15 minutes unless set). Empty until the job
+    has succeeded.
 
     Args:
         job_id (UUID):
@@ -153,7 +155,8 @@ async def asyncio_detailed(
     """List a job's files with download links
 
      The result document and every highlight clip, thumbnail and caption file, each with a link that
-    works without a key for 15 minutes. Empty until the job has succeeded.
+    works without a key for a short time (`API_LINK_TTL_S`, 15 minutes unless set). Empty until the job
+    has succeeded.
 
     Args:
         job_id (UUID):
@@ -183,7 +186,8 @@ async def asyncio(
     """List a job's files with download links
 
      The result document and every highlight clip, thumbnail and caption file, each with a link that
-    works without a key for 15 minutes. Empty until the job has succeeded.
+    works without a key for a short time (`API_LINK_TTL_S`, 15 minutes unless set). Empty until the job
+    has succeeded.
 
     Args:
         job_id (UUID):
