@@ -1,4 +1,5 @@
-"""The tenant admin's pages: budget and spend, webhooks with their delivery log, audit log."""
+"""The tenant admin's pages: budget and spend, webhooks with their delivery log, API keys,
+audit log."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from analysis.errors import AnalysisError
+from cultivate.accounts import selectors as accounts_selectors
+from cultivate.accounts import services as accounts_services
 from cultivate.accounts.audit import audit_list, audit_request
 from cultivate.accounts.models import Membership
 from dashboard.views import member_required
@@ -126,7 +129,7 @@ def webhook_change(request, endpoint_id):
     with transaction.atomic():
         if action == "delete":
             audit_request(request, "webhook.delete", target=endpoint, details={"url": endpoint.url})
-            endpoint.delete()
+            webhooks.webhook_delete(endpoint=endpoint)
             messages.success(request, "Endpoint deleted.")
             return redirect("dashboard:admin_webhooks")
         try:
@@ -159,6 +162,47 @@ def delivery_redeliver(request, delivery_id):
     else:
         messages.success(request, f"{delivery.event} is being sent again.")
     return redirect("dashboard:admin_webhook", endpoint_id=delivery.endpoint_id)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def key_list(request):
+    """The tenant's API keys; a new key is shown on the page that made it, and never again."""
+    error, new_key = "", None
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                key, raw = accounts_services.apikey_create(
+                    tenant=request.tenant,
+                    name=request.POST.get("name", ""),
+                    role=request.POST.get("role", ""),
+                    created_by=request.user,
+                )
+                audit_request(request, "apikey.create", target=key, details={"prefix": key.prefix, "role": key.role})
+        except ValueError as exc:
+            error = str(exc)[:1].upper() + str(exc)[1:] + "."
+        else:
+            new_key = {"row": key, "raw": raw}
+    context = {
+        "keys": accounts_selectors.apikey_list(tenant=request.tenant),
+        "roles": Membership.Role.choices,
+        "new_key": new_key,
+        "error": error,
+    }
+    return render(request, "dashboard/admin/keys.html", context, status=400 if error else 200)
+
+
+@admin_required
+@require_POST
+def key_revoke(request, key_id):
+    key = accounts_selectors.apikey_get(tenant=request.tenant, key_id=key_id)
+    if key is None:
+        raise Http404("No such key")
+    with transaction.atomic():
+        if accounts_services.apikey_revoke(key=key):
+            audit_request(request, "apikey.revoke", target=key, details={"prefix": key.prefix})
+    messages.success(request, f"Key {key.prefix} revoked; it stops working at once.")
+    return redirect("dashboard:admin_keys")
 
 
 @admin_required

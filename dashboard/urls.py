@@ -28,6 +28,8 @@ urlpatterns = [
         admin_area.delivery_redeliver,
         name="admin_delivery_redeliver",
     ),
+    path("admin-area/keys/", admin_area.key_list, name="admin_keys"),
+    path("admin-area/keys/<uuid:key_id>/revoke", admin_area.key_revoke, name="admin_key_revoke"),
     path("admin-area/audit/", admin_area.audit, name="admin_audit"),
     path("ops/", ops.ops_home, name="ops"),
     path("ops/jobs/<uuid:job_id>/retry", ops.ops_job_retry, name="ops_job_retry"),

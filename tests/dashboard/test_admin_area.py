@@ -13,7 +13,7 @@ from jobs.models import Job, WebhookDelivery
 from tests.conftest import login
 from tests.factories import JobFactory, UserFactory
 
-ADMIN_PAGES = ["dashboard:admin_budget", "dashboard:admin_webhooks", "dashboard:admin_audit"]
+ADMIN_PAGES = ["dashboard:admin_budget", "dashboard:admin_webhooks", "dashboard:admin_keys", "dashboard:admin_audit"]
 
 
 @pytest.fixture
@@ -105,3 +105,32 @@ def test_the_operations_page_is_for_staff(client, alice, db, redis_queues):
     Job.objects.filter(id=failed.id).update(status=Job.Status.FAILED)
     client.post(reverse("dashboard:ops_job_delete", args=[failed.id]))
     assert not Job.objects.filter(id=failed.id).exists()
+
+
+def test_an_admin_makes_a_key_sees_it_once_and_revokes_it(client, alice, charlie, tenant_a):
+    from rest_framework.test import APIClient
+
+    from cultivate.accounts.models import ApiKey
+
+    login(client, alice)
+    page = client.post(reverse("dashboard:admin_keys"), {"name": "LMS sync", "role": "viewer"})
+    assert page.status_code == 200
+    key = ApiKey.objects.get(tenant=tenant_a)
+    raw = page.context["new_key"]["raw"]
+    assert raw.startswith(key.prefix) and raw in page.content.decode()
+    assert raw not in client.get(reverse("dashboard:admin_keys")).content.decode()  # shown once
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/usage").status_code == 200
+    bad = client.post(reverse("dashboard:admin_keys"), {"name": " ", "role": "viewer"})
+    assert bad.status_code == 400 and b"needs a name" in bad.content
+
+    client.logout()
+    login(client, charlie)
+    assert client.post(reverse("dashboard:admin_key_revoke", args=[key.id])).status_code == 404
+    assert api.get("/api/v1/usage").status_code == 200
+    client.logout()
+    login(client, alice)
+    client.post(reverse("dashboard:admin_key_revoke", args=[key.id]))
+    assert api.get("/api/v1/usage").status_code == 401
+    assert [e.action for e in AuditEntry.objects.order_by("created_at")] == ["apikey.create", "apikey.revoke"]
