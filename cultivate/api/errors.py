@@ -25,7 +25,8 @@ class ApiError(exceptions.APIException):
         self.details = details
 
 
-# A refusal from the pipeline or a service, by its code; anything else is a 400.
+# A refusal from the pipeline or a service, by its code; anything else is a 400, and a
+# passing fault on our side (``permanent=False``, e.g. ffprobe missing) a 503.
 ANALYSIS_STATUS = {
     "budget_exceeded": status.HTTP_402_PAYMENT_REQUIRED,
     "too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
@@ -55,7 +56,8 @@ def error_body(code: str, message: str, details=None) -> dict:
 def exception_handler(exc, context):
     """DRF's ``EXCEPTION_HANDLER``: every error an API view raises, in the one shape."""
     if isinstance(exc, AnalysisError):
-        exc = ApiError(exc.code, exc.message, status_code=ANALYSIS_STATUS.get(exc.code, 400))
+        code = ANALYSIS_STATUS.get(exc.code, 400) if exc.permanent else status.HTTP_503_SERVICE_UNAVAILABLE
+        exc = ApiError(exc.code, exc.message, status_code=code)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not an API error: Django's 500 handler (below) answers

@@ -40,6 +40,7 @@ BY_METHOD = {
         "409": "The object is not in a state that allows this (`not_retryable`, `webhook_disabled`).",
         "413": "The file is larger than the upload limit (`too_large`).",
         "415": "The body's content type, or the file's type, is not accepted.",
+        "503": "A passing fault on our side while checking the file; try again later.",
     },
     "patch": {"415": "The body's content type is not accepted (`unsupported_media_type`)."},
     "delete": {"409": "The object is not in a state that allows this (`not_cancellable`)."},
