@@ -269,6 +269,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cultivate.api.schema.add_error_responses",
+        "cultivate.api.schema.add_links",
     ],
 }
 

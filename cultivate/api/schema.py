@@ -48,6 +48,32 @@ BY_METHOD = {
 RESULT_NOT_READY = {"409": "Not ready yet (`result_not_ready`)."}
 
 
+# OpenAPI links: what a client (and Schemathesis's stateful phase) can call next with the id
+# that a create returned.
+LINKS = {
+    ("/api/v1/jobs", "post", "202"): (
+        "job_id",
+        ["jobs_retrieve", "jobs_cancel", "jobs_retry", "jobs_result", "jobs_artifacts"],
+    ),
+    ("/api/v1/webhooks", "post", "201"): (
+        "endpoint_id",
+        ["webhooks_retrieve", "webhooks_update", "webhooks_deliveries", "webhooks_destroy"],
+    ),
+    ("/api/v1/keys", "post", "201"): ("key_id", ["keys_revoke"]),
+}
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular post-processing hook: link each create to what can be done with its id."""
+    for (path, method, code), (parameter, operations) in LINKS.items():
+        response = result.get("paths", {}).get(path, {}).get(method, {}).get("responses", {}).get(code)
+        if response is not None:
+            response["links"] = {
+                op: {"operationId": op, "parameters": {parameter: "$response.body#/id"}} for op in operations
+            }
+    return result
+
+
 def add_error_responses(result, generator, request, public):
     """drf-spectacular post-processing hook: document the error shape on every operation."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
