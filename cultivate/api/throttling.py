@@ -9,10 +9,11 @@ logged): a rate limit must not take the API down.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 
-import django_rq
+import redis
 from django.conf import settings
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
@@ -22,6 +23,12 @@ from cultivate.api.authentication import caller
 log = logging.getLogger(__name__)
 
 WINDOW_S = 60
+
+
+@functools.lru_cache(maxsize=4)
+def _redis(url: str) -> redis.Redis:
+    """One client (and so one connection pool) per process, shared by its threads."""
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
 
 class _MinuteThrottle(BaseThrottle):
@@ -41,7 +48,7 @@ class _MinuteThrottle(BaseThrottle):
         self._wait = (window + 1) * WINDOW_S - now
         counter = f"cultivate:throttle:{self.scope}:{ident}:{window}"
         try:
-            pipe = django_rq.get_connection("default").pipeline()
+            pipe = _redis(settings.REDIS_URL).pipeline()
             pipe.incr(counter)
             pipe.expire(counter, WINDOW_S * 2)
             count, _ = pipe.execute()

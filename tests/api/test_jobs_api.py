@@ -331,3 +331,9 @@ def test_every_error_has_the_one_shape(api_bob, db):
     ]:
         assert response.status_code == status
         assert error_of(response)["code"]
+
+
+def test_rate_limits_let_requests_through_when_redis_is_unreachable(api_bob, settings, caplog):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    assert api_bob.get("/api/v1/usage").status_code == 200
+    assert "rate limit not checked" in caplog.text
