@@ -1,5 +1,7 @@
-# One CPU image for the web process and the RQ worker.
-#   docker run cultivate          -> Daphne on :8000 (HTTP + WebSocket)
+# One CPU image for every process (docs/operations.md):
+#   docker run cultivate          -> Daphne on :8000, HTTP and WebSockets (one container, small sites)
+#   docker run cultivate web      -> gunicorn on :8000, HTTP only (production, with `ws` beside it)
+#   docker run cultivate ws       -> Daphne on :8000 for the proxy's /ws/ (add ?pool=true to DATABASE_URL)
 #   docker run cultivate worker   -> an RQ worker on the high, default and low queues
 FROM python:3.11-slim-bookworm
 
@@ -21,4 +23,8 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
 
 USER cultivate
 EXPOSE 8000
-ENTRYPOINT ["sh", "-c", "if [ \"$1\" = worker ]; then exec python manage.py rqworker high default low --worker-class rq.worker.SimpleWorker; else python manage.py migrate --noinput && exec daphne -b 0.0.0.0 -p 8000 cultivate.asgi:application; fi", "--"]
+ENTRYPOINT ["sh", "-c", "case \"$1\" in \
+  worker) exec python manage.py rqworker high default low --worker-class rq.worker.SimpleWorker ;; \
+  web) python manage.py migrate --noinput && exec gunicorn cultivate.wsgi:application --bind 0.0.0.0:8000 --workers \"${WEB_WORKERS:-2}\" --timeout 600 ;; \
+  *) python manage.py migrate --noinput && exec daphne -b 0.0.0.0 -p 8000 cultivate.asgi:application ;; \
+esac", "--"]

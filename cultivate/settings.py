@@ -72,6 +72,8 @@ ALLOWED_HOSTS = [
     h.strip() for h in _env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in _env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
+# Behind a proxy that appends the client's address to X-Forwarded-For (the audit log's "from").
+USE_X_FORWARDED_FOR = _env_bool("USE_X_FORWARDED_FOR", False)
 
 INSTALLED_APPS = [
     "daphne",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from cultivate.accounts.models import AuditEntry, Tenant
@@ -51,8 +52,13 @@ def audit_request(request, action: str, target=None, details: dict | None = None
 
 
 def client_ip(request) -> str | None:
-    """The address the request came from (``REMOTE_ADDR``; a proxy should set it right)."""
+    """The address the request came from: ``REMOTE_ADDR``, or behind a trusted proxy
+    (``USE_X_FORWARDED_FOR``) the last address in ``X-Forwarded-For``, the one our proxy added
+    (earlier ones are whatever the client claimed)."""
     raw = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.USE_X_FORWARDED_FOR and forwarded:
+        raw = forwarded.split(",")[-1].strip()
     try:
         return str(ipaddress.ip_address(raw))
     except ValueError:

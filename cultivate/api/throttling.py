@@ -71,7 +71,8 @@ class KeyThrottle(_MinuteThrottle):
         if who is None:
             return None
         if who.key is not None:
-            return f"k{who.key.pk}", who.key.requests_per_minute or settings.API_KEY_REQUESTS_PER_MINUTE
+            own = who.key.requests_per_minute
+            return f"k{who.key.pk}", settings.API_KEY_REQUESTS_PER_MINUTE if own is None else own
         return f"u{request.user.pk}", settings.API_KEY_REQUESTS_PER_MINUTE
 
 
@@ -84,4 +85,5 @@ class TenantThrottle(_MinuteThrottle):
         who = caller(request)
         if who is None:
             return None
-        return f"t{who.tenant.pk}", who.tenant.api_requests_per_minute or settings.API_TENANT_REQUESTS_PER_MINUTE
+        own = who.tenant.api_requests_per_minute
+        return f"t{who.tenant.pk}", settings.API_TENANT_REQUESTS_PER_MINUTE if own is None else own

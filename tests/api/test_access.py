@@ -198,3 +198,13 @@ def test_writes_through_the_api_are_audited_with_the_key_and_address(api_bob, fa
     assert entry.tenant == tenant_a and entry.target_id == str(failed_job_a.id)
     assert entry.actor is None and api_bob.key.prefix in entry.actor_label
     assert entry.ip == "203.0.113.9"
+
+
+def test_behind_a_trusted_proxy_the_audit_log_keeps_the_clients_address(api_bob, failed_job_a, settings, redis_queues):
+    settings.USE_X_FORWARDED_FOR = True
+    api_bob.post(
+        f"/api/v1/jobs/{failed_job_a.id}/retry",
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9",  # a claimed address, then the one our proxy saw
+    )
+    assert AuditEntry.objects.get(action="job.rerun").ip == "203.0.113.9"
