@@ -72,6 +72,8 @@ class Job(models.Model):
     queue = models.CharField(max_length=20, choices=Priority.choices, default=Priority.DEFAULT)
     idempotency_key = models.CharField(max_length=255, blank=True)
     options = models.JSONField(default=dict, blank=True)  # e.g. {"speakers": 2, "session": "classroom"}
+    # Whose lesson this is, as typed at upload; groups jobs on the teacher progress page.
+    teacher = models.CharField(max_length=120, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     stage = models.CharField(max_length=40, default="queued")
     progress = models.PositiveSmallIntegerField(default=0)
@@ -290,3 +292,25 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.endpoint_id}: {self.status}"
+
+
+class Comment(models.Model):
+    """A time-stamped note on a job's recording, by a coach or admin of its tenant."""
+
+    MAX_BODY = 2000
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at_s = models.FloatField(help_text="Seconds from the start of the recording.")
+    body = models.TextField(max_length=MAX_BODY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at_s", "created_at"]
+        indexes = [models.Index(fields=["job", "at_s"])]
+        constraints = [models.CheckConstraint(condition=models.Q(at_s__gte=0), name="comment_at_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.at_s:.1f} s: {self.body[:40]}"
