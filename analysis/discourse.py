@@ -134,7 +134,7 @@ def analyse(
             )
         )
     stats = _speaker_stats(speaker_ids, roles, turns, segments)
-    return Discourse(segments, stats, questions, _metrics(questions, stats, asker, duration_s), [])
+    return Discourse(segments, stats, questions, metrics(questions, stats, asker, duration_s), [])
 
 
 def _sentences(segments: list[Segment]) -> list[Segment]:
@@ -237,7 +237,8 @@ def _speaker_stats(speaker_ids, roles, turns: list[Turn], segments: list[Segment
     return out
 
 
-def _metrics(questions: list[Question], stats: list[SpeakerStats], asker: str | None, duration_s: float) -> dict:
+def metrics(questions: list[Question], stats: list[SpeakerStats], asker: str | None, duration_s: float) -> dict:
+    """Counts, shares and wait times of the questions, and the teacher's talk share."""
     oeq = [q for q in questions if q.label == "OEQ"]
     ceq = [q for q in questions if q.label == "CEQ"]
     waits = [q.wait_time_s for q in questions if q.wait_time_s is not None]

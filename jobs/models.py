@@ -314,3 +314,29 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at_s:.1f} s: {self.body[:40]}"
+
+
+class Correction(models.Model):
+    """A coach's correction of a finished job's result: a question's label, a missed question,
+    a speaker's role or name, two speakers swapped. The machine's result file is never changed;
+    ``analysis.corrections.apply`` lays these over it, oldest first."""
+
+    class Kind(models.TextChoices):
+        LABEL = "label", "Question label"
+        ADD = "add", "Missed question"
+        SPEAKER = "speaker", "Speaker role or name"
+        SWAP = "swap", "Speakers swapped"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="corrections")
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="corrections")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    data = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.job_id}"
