@@ -181,6 +181,14 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHand
 FILE_UPLOAD_TEMP_DIR = _env("FILE_UPLOAD_TEMP_DIR") or None
 MAX_UPLOAD_BYTES = _env_number("MAX_UPLOAD_BYTES", 8 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Chunked, resumable uploads (the upload page): the size of each chunk the browser sends,
+# and where the bytes received so far wait (one part file per upload session) until the
+# upload is finished and moved into storage. Keep it on the same disk as MEDIA_ROOT so
+# finishing is a rename, and shared between web processes that serve the same users.
+UPLOAD_CHUNK_BYTES = _env_number("UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)
+if UPLOAD_CHUNK_BYTES < 64 * 1024:
+    raise ImproperlyConfigured("UPLOAD_CHUNK_BYTES must be at least 65536")
+UPLOAD_PARTS_DIR = Path(_env("UPLOAD_PARTS_DIR", str(DATA_DIR / "upload-parts")))
 
 # Redis carries the job queues and the live-progress channel layer.
 REDIS_URL = _env("REDIS_URL", "redis://127.0.0.1:6379/0")

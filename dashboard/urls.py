@@ -1,12 +1,15 @@
 from django.urls import path, re_path
 
-from dashboard import admin_area, ops, views
+from dashboard import admin_area, ops, uploads, views
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("upload/", views.upload, name="upload"),
+    path("upload/sessions", uploads.session_create, name="upload_sessions"),
+    path("upload/sessions/<uuid:session_id>", uploads.session_detail, name="upload_session"),
+    path("upload/sessions/<uuid:session_id>/finish", uploads.session_finish, name="upload_session_finish"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
     path("jobs/<uuid:job_id>/status", views.job_status, name="job_status"),
     path("jobs/<uuid:job_id>/cancel", views.job_cancel, name="job_cancel"),

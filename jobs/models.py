@@ -340,3 +340,32 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.job_id}"
+
+
+class UploadSession(models.Model):
+    """A chunked, resumable upload. The bytes received so far wait in a part file under
+    ``UPLOAD_PARTS_DIR`` (named by the id); ``received`` says how many of them count, so a
+    chunk cut off half-way is simply written over by the next one."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETE = "complete", "Complete"  # became a Video and a Job; the part is gone
+        ABORTED = "aborted", "Aborted"  # cancelled, refused or abandoned; the part is gone
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="upload_sessions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    received = models.BigIntegerField(default=0)
+    chunk_bytes = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.received}/{self.size}, {self.status})"

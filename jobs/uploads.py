@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
 
 from analysis import media
@@ -53,24 +54,62 @@ def video_create(*, tenant: Tenant, uploader, upload) -> Video:
     """
     upload_check(name=upload.name, size=upload.size)
     with _local_path(upload) as path:
-        info = media.probe(path, media_options())
-        sha256 = _sha256(path)
-    video = Video(
+        video = _video_for(tenant=tenant, uploader=uploader, path=path, name=upload.name, size=upload.size)
+    upload.seek(0)
+    return _video_store(video, upload)
+
+
+def video_from_path(*, tenant: Tenant, uploader, path: str | Path, name: str) -> Video:
+    """Validate, hash and store a file already on this machine's disk (a finished chunked
+    upload). The file is moved into storage when storage is local, else copied; either way
+    the caller should treat ``path`` as gone once this returns.
+
+    Args:
+      path: The file's bytes.
+      name: The name the user gave it (its type is read from this).
+    Raises:
+      AnalysisError: the file was rejected; nothing was stored and ``path`` is left alone.
+    """
+    size = os.path.getsize(path)
+    upload_check(name=name, size=size)
+    video = _video_for(tenant=tenant, uploader=uploader, path=str(path), name=name, size=size)
+    with _PathFile(str(path), name) as content:
+        return _video_store(video, content)
+
+
+def _video_for(*, tenant: Tenant, uploader, path: str, name: str, size: int) -> Video:
+    """An unsaved Video with the probe's facts and the hash of the bytes at ``path``."""
+    info = media.probe(path, media_options())
+    return Video(
         tenant=tenant,
         uploader=uploader,
-        original_name=os.path.basename(upload.name)[:255],
-        size_bytes=upload.size,
-        sha256=sha256,
+        original_name=os.path.basename(name)[:255],
+        size_bytes=size,
+        sha256=_sha256(path),
         probe=info.to_dict(),
     )
-    upload.seek(0)
-    video.file.save(_safe_name(upload.name), upload, save=False)
+
+
+def _video_store(video: Video, content) -> Video:
+    video.file.save(_safe_name(video.original_name), content, save=False)
     try:
         video.save()
     except Exception:
         video.file.delete(save=False)  # no orphan file behind a row that was never written
         raise
     return video
+
+
+class _PathFile(File):
+    """A file on disk that local storage may move into place instead of copying
+    (``FileSystemStorage`` renames anything with ``temporary_file_path``)."""
+
+    def __init__(self, path: str, name: str) -> None:
+        super().__init__(open(path, "rb"), name=name)
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return self._path
 
 
 def inbox_prefix(tenant: Tenant) -> str:

@@ -1,0 +1,123 @@
+"""The upload page's chunked, resumable uploads (JSON endpoints for static/js/upload.js).
+
+POST   upload/sessions                  name, size: open a session (type and size checked)
+GET    upload/sessions/<id>             where it stands (the offset to resume from)
+PUT    upload/sessions/<id>             one chunk as the body, at the ``Upload-Offset`` header
+DELETE upload/sessions/<id>             abort it and delete what was received
+POST   upload/sessions/<id>/finish      the job's options: store the file, queue one job
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.http import Http404, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from analysis.errors import AnalysisError
+from cultivate.accounts.audit import audit_request
+from dashboard.views import job_url, member_required
+from jobs import chunked, services
+from jobs.models import Job
+
+STATUS = {"budget_exceeded": 402, "wrong_offset": 409, "upload_incomplete": 409, "upload_closed": 409}
+
+
+def uploader_required(view):
+    """A member who may upload; refusals are JSON like every answer here."""
+
+    @member_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.membership.can_upload:
+            return _error(AnalysisError("forbidden", "Viewers cannot upload."), status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@uploader_required
+@require_POST
+def session_create(request):
+    try:
+        size = int(request.POST.get("size", ""))
+    except ValueError:
+        return _error(AnalysisError("bad_size", "Send the file's size in bytes."))
+    try:
+        session = chunked.upload_session_create(
+            tenant=request.tenant, user=request.user, name=request.POST.get("name", ""), size=size
+        )
+    except AnalysisError as exc:
+        return _error(exc)
+    return JsonResponse(_state(session), status=201)
+
+
+@uploader_required
+@require_http_methods(["GET", "PUT", "DELETE"])
+@never_cache
+def session_detail(request, session_id):
+    session = _session_or_404(request, session_id)
+    if request.method == "GET":
+        return JsonResponse(_state(session))
+    if request.method == "DELETE":
+        chunked.upload_session_abort(session=session)
+        return JsonResponse(_state(session))
+    try:
+        offset = int(request.headers.get("Upload-Offset", ""))
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _error(AnalysisError("bad_chunk", "Send the chunk's offset in the Upload-Offset header."))
+    try:
+        received = chunked.upload_session_append(session=session, offset=offset, length=length, stream=request)
+    except AnalysisError as exc:
+        return _error(exc, offset=session.received)
+    return JsonResponse({"offset": received})
+
+
+@uploader_required
+@require_POST
+def session_finish(request, session_id):
+    session = _session_or_404(request, session_id)
+    try:
+        priority = request.POST.get("priority") or None
+        if priority is not None and priority not in Job.Priority.values:
+            raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
+        fields = {
+            "priority": priority,
+            "options": services.job_options(
+                speakers=request.POST.get("speakers"),
+                session=request.POST.get("session"),
+                blur_others=request.POST.get("blur_others", "0"),
+            ),
+        }
+        if request.POST.get("teacher"):
+            fields["teacher"] = request.POST["teacher"]
+        job, created = chunked.upload_session_finish(session=session, user=request.user, job_fields=fields)
+    except AnalysisError as exc:
+        return _error(exc, offset=session.received)
+    if created:
+        audit_request(request, "job.create", target=job, details={"file": session.name, "chunked": True})
+    return JsonResponse({"job": {"id": str(job.id), "url": job_url(job)}}, status=201 if created else 200)
+
+
+def _session_or_404(request, session_id):
+    session = chunked.upload_session_get(tenant=request.tenant, user=request.user, session_id=session_id)
+    if session is None:
+        raise Http404("No such upload")
+    return session
+
+
+def _state(session) -> dict:
+    state = chunked.upload_session_state(session)
+    state["job_url"] = job_url(session.job) if session.job_id else None
+    return state
+
+
+def _error(exc: AnalysisError, *, status: int | None = None, offset: int | None = None) -> JsonResponse:
+    body = {"error": {"code": exc.code, "message": exc.message}}
+    if isinstance(exc, chunked.OffsetMismatch):
+        body["offset"] = exc.offset
+    elif offset is not None:
+        body["offset"] = offset
+    return JsonResponse(body, status=status or STATUS.get(exc.code, 400))
