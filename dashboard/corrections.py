@@ -1,0 +1,49 @@
+"""The review page's corrections: a coach changes a label, adds a missed question, names or
+swaps speakers. Each is recorded (and audited); the page then shows the reviewed result."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from analysis.errors import AnalysisError
+from cultivate.accounts.audit import audit_request
+from dashboard.views import _job_or_404, member_required
+from jobs.corrections import correction_add
+
+FIELDS = ("question", "label", "start", "text", "speaker", "role", "name", "a", "b")
+ANCHORS = {"label": "h-questions", "add": "h-questions", "speaker": "h-speakers", "swap": "h-speakers"}
+
+
+@member_required
+@require_POST
+def job_correct(request, job_id):
+    job = _job_or_404(request, job_id)
+    if not request.membership.can_upload:
+        return HttpResponseForbidden("Viewers cannot correct results.")
+    kind = request.POST.get("kind", "")
+    data = {f: request.POST[f].strip() for f in FIELDS if request.POST.get(f, "").strip()}
+    if "start" in data:
+        data["start"] = _seconds(data["start"])
+    try:
+        correction = correction_add(job=job, author=request.user, kind=kind, data=data)
+    except AnalysisError as exc:
+        messages.error(request, exc.message)
+    else:
+        audit_request(request, f"correction.{kind}", target=job, details=correction.data)
+        messages.success(request, "Saved. The numbers below now include your correction.")
+    return redirect(reverse("dashboard:job", kwargs={"job_id": job.id}) + f"#{ANCHORS.get(kind, 'h-summary')}")
+
+
+def _seconds(value: str):
+    """'75', '75.5' or '1:15' as seconds; anything else is passed on for the check to refuse."""
+    try:
+        if ":" in value:
+            minutes, seconds = value.rsplit(":", 1)
+            return int(minutes) * 60 + float(seconds)
+        return float(value)
+    except ValueError:
+        return value
