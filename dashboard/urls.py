@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dashboard import admin_area, ops, uploads, views
+from dashboard import admin_area, comments, ops, progress, uploads, views
 
 app_name = "dashboard"
 
@@ -21,6 +21,9 @@ urlpatterns = [
         views.job_artifact,
         name="job_artifact",
     ),
+    path("jobs/<uuid:job_id>/comments", comments.comment_add, name="comment_add"),
+    path("jobs/<uuid:job_id>/comments/<uuid:comment_id>/delete", comments.comment_delete, name="comment_delete"),
+    path("progress/", progress.teacher_progress, name="progress"),
     path("questions/", views.question_text, name="questions"),
     path("admin-area/", admin_area.budget, name="admin_budget"),
     path("admin-area/webhooks/", admin_area.webhook_list, name="admin_webhooks"),

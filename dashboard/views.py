@@ -72,6 +72,7 @@ def upload(request):
         "usage": budgets.budget_usage(tenant=request.tenant),
         "per_minute": costs.per_minute(),
         "currency": settings.COST_CURRENCY,
+        "teacher_names": [t["name"] for t in selectors.teacher_names(tenant=request.tenant)],
     }
     if request.method == "GET":
         return render(request, "dashboard/upload.html", context)
@@ -105,6 +106,7 @@ def upload(request):
                 priority=priority,
                 options=options,
                 idempotency_key=key,
+                teacher=request.POST.get("teacher", ""),
             )
             if job.video_id == video.id:
                 audit_request(request, "job.create", target=job, details={"file": video.original_name})
@@ -138,6 +140,9 @@ def job_detail(request, job_id):
         "attempts": list(job.attempt_log.all()),
         "can_act": request.membership.can_upload,
     }
+    from dashboard.comments import comment_context  # that module imports this one
+
+    context.update(comment_context(request, job))
     return render(request, "dashboard/job.html", context)
 
 

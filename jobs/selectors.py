@@ -6,7 +6,7 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from cultivate.accounts.models import Tenant
 from jobs.models import Job
@@ -82,3 +82,53 @@ def job_result(job: Job) -> dict | None:
         return None
     with job.result_file.open("rb") as f:
         return json.load(f)
+
+
+def teacher_names(*, tenant: Tenant) -> list[dict]:
+    """The teachers named on the tenant's succeeded jobs, A to Z, with how many lessons each."""
+    rows = (
+        Job.objects.filter(tenant=tenant, status=Job.Status.SUCCEEDED)
+        .exclude(teacher="")
+        .values("teacher")
+        .annotate(lessons=Count("id"))
+        .order_by("teacher")
+    )
+    return [{"name": r["teacher"], "lessons": r["lessons"]} for r in rows]
+
+
+PROGRESS_MAX_LESSONS = 200  # each lesson is one result file read; the page shows the latest this many
+
+
+def teacher_progress(*, tenant: Tenant, teacher: str, read=job_result) -> list[dict]:
+    """One point per succeeded lesson of the teacher, oldest first: its date (when it was
+    uploaded), OEQ share, mean wait time and the teacher's talk share, read from each job's
+    result file (nothing is cached yet). A value is None where the lesson had nothing to
+    measure; a lesson whose result cannot be read is left out.
+
+    Args:
+      read: Turns a job into its result document (e.g. one with a coach's corrections applied).
+    """
+    jobs = job_list(tenant=tenant, statuses=[Job.Status.SUCCEEDED]).filter(teacher=teacher)
+    points = []
+    for job in list(jobs[:PROGRESS_MAX_LESSONS])[::-1]:
+        try:
+            result = read(job)
+        except (OSError, ValueError):
+            continue
+        if result is not None:
+            points.append({"job": job, "date": job.created_at, **lesson_measures(result)})
+    return points
+
+
+def lesson_measures(result: dict) -> dict:
+    """The three progress measures of one ``cultivate.result/1`` document."""
+    metrics = result.get("metrics") or {}
+    talk = metrics.get("teacher_talk_share")
+    if talk is None:  # older results: add up the teacher speakers' shares
+        shares = [s.get("talk_share") or 0 for s in result.get("speakers") or [] if s.get("role") == "teacher"]
+        talk = round(sum(shares), 3) if shares else None
+    return {
+        "oeq_share": metrics.get("oeq_share"),
+        "mean_wait_time_s": metrics.get("mean_wait_time_s"),
+        "teacher_talk_share": talk,
+    }

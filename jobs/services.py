@@ -67,6 +67,7 @@ def job_create(
     priority: str | None = None,
     options: dict | None = None,
     idempotency_key: str = "",
+    teacher: str = "",
 ) -> Job:
     """Create a queued analysis job and enqueue it once the row is committed.
 
@@ -78,6 +79,7 @@ def job_create(
         ``coaching``) and ``blur_others``; validated by ``job_options``.
       idempotency_key: A client's key: a second create with the same key in the same tenant
         returns the first job (and leaves the new video for the caller to delete).
+      teacher: Whose lesson it is (free text, spaces tidied), for the teacher progress page.
     Raises:
       AnalysisError: ``bad_option`` for an unknown priority or option; ``budget_exceeded``
         when the job's estimate does not fit in what is left of the tenant's month (checked
@@ -105,6 +107,7 @@ def job_create(
                 options=checked,
                 idempotency_key=key,
                 estimated_cost=estimate,
+                teacher=" ".join((teacher or "").split())[: Job._meta.get_field("teacher").max_length],
             )
             _webhook(job, "job.queued")
             transaction.on_commit(lambda: job_enqueue(job_id=job.id))

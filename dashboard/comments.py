@@ -1,0 +1,67 @@
+"""Comments on the job page: add and delete (admins and coaches; viewers read)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from analysis.errors import AnalysisError
+from cultivate.accounts.audit import audit_request
+from dashboard.views import _job_or_404, member_required
+from jobs import comments
+
+
+def comment_context(request, job) -> dict:
+    """What the job page shows of the comments: the list with timeline positions, and rights."""
+    duration = job.video.duration_s or 0
+    rows = [
+        {
+            "comment": c,
+            "left": round(100 * min(c.at_s / duration, 1), 3) if duration else 0.0,
+            "can_delete": comments.can_delete(request.membership, c),
+        }
+        for c in comments.comment_list(tenant=request.tenant, job=job)
+    ]
+    return {"comments": rows, "can_comment": comments.can_comment(request.membership)}
+
+
+def _back(job) -> str:
+    return reverse("dashboard:job", kwargs={"job_id": job.id}) + "#comments"
+
+
+@member_required
+@require_POST
+def comment_add(request, job_id):
+    job = _job_or_404(request, job_id)
+    if not comments.can_comment(request.membership):
+        return HttpResponseForbidden("Viewers cannot comment.")
+    try:
+        at_s = comments.parse_time(request.POST.get("at"))
+        with transaction.atomic():
+            comment = comments.comment_create(
+                tenant=request.tenant, job=job, author=request.user, at_s=at_s, body=request.POST.get("body", "")
+            )
+            audit_request(request, "comment.create", target=comment, details={"job": str(job.id), "at_s": comment.at_s})
+    except AnalysisError as exc:
+        messages.error(request, exc.message)  # shown at the top of the job page
+        return redirect("dashboard:job", job_id=job.id)
+    return redirect(_back(job))
+
+
+@member_required
+@require_POST
+def comment_delete(request, job_id, comment_id):
+    job = _job_or_404(request, job_id)
+    comment = comments.comment_get(tenant=request.tenant, job=job, comment_id=comment_id)
+    if comment is None:
+        raise Http404("No such comment")
+    if not comments.can_delete(request.membership, comment):
+        return HttpResponseForbidden("Only its author or an admin can delete a comment.")
+    with transaction.atomic():  # audited first: a deleted row has no primary key left
+        audit_request(request, "comment.delete", target=comment, details={"job": str(job.id), "at_s": comment.at_s})
+        comments.comment_delete(comment=comment)
+    return redirect(_back(job))

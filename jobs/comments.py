@@ -1,0 +1,92 @@
+"""Time-stamped comments on a job's recording: reads and writes.
+
+Who may write: a tenant's admins and coaches comment (a teacher who should take part in the
+conversation gets a coach membership); viewers read. A comment is deleted by its author or
+by an admin. Callers (views) check the role and write the audit entry.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+
+from analysis.errors import AnalysisError
+from cultivate.accounts.models import Membership, Tenant
+from jobs.models import Comment, Job
+
+COMMENT_ROLES = (Membership.Role.ADMIN, Membership.Role.COACH)
+# A player's end time can pass ffprobe's duration by a frame or two: such a time is the end.
+END_SLACK_S = 0.5
+
+
+def can_comment(membership: Membership | None) -> bool:
+    return membership is not None and membership.role in COMMENT_ROLES
+
+
+def can_delete(membership: Membership | None, comment: Comment) -> bool:
+    if membership is None:
+        return False
+    return membership.role == Membership.Role.ADMIN or comment.author_id == membership.user_id
+
+
+def comment_list(*, tenant: Tenant, job: Job) -> QuerySet[Comment]:
+    """The job's comments in the order of the recording (then of writing)."""
+    return Comment.objects.filter(tenant=tenant, job=job).select_related("author").order_by("at_s", "created_at")
+
+
+def comment_get(*, tenant: Tenant, job: Job, comment_id) -> Comment | None:
+    """The tenant's comment on this job, or None (also for malformed ids)."""
+    try:
+        return comment_list(tenant=tenant, job=job).filter(id=comment_id).first()
+    except (ValidationError, ValueError, TypeError):  # a malformed UUID
+        return None
+
+
+def parse_time(value) -> float:
+    """Seconds from ``"75.5"``, ``"1:15"`` or ``"1:02:03"``.
+
+    Raises:
+      AnalysisError: ``bad_time`` when it is not a time.
+    """
+    text = str(value if value is not None else "").strip()
+    try:
+        parts = [float(p) for p in text.split(":")]
+    except ValueError:
+        raise AnalysisError("bad_time", "Give the time as seconds or mm:ss.") from None
+    if len(parts) > 3 or not all(math.isfinite(p) and p >= 0 for p in parts) or any(p >= 60 for p in parts[1:]):
+        raise AnalysisError("bad_time", "Give the time as seconds or mm:ss.")
+    seconds = 0.0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return seconds
+
+
+@transaction.atomic
+def comment_create(*, tenant: Tenant, job: Job, author, at_s: float, body: str) -> Comment:
+    """Add a comment at ``at_s`` seconds into the job's recording.
+
+    Raises:
+      AnalysisError: ``bad_comment`` for an empty or too long body, ``bad_time`` for a time
+        before the start or after the end of the recording (when its length is known).
+    """
+    if job.tenant_id != tenant.id:
+        raise AnalysisError("bad_comment", "No such job.")
+    text = (body or "").strip()
+    if not text:
+        raise AnalysisError("bad_comment", "Write something to comment.")
+    if len(text) > Comment.MAX_BODY:
+        raise AnalysisError("bad_comment", f"A comment can be at most {Comment.MAX_BODY} characters.")
+    duration = job.video.duration_s
+    if not math.isfinite(at_s) or at_s < 0 or (duration is not None and at_s > duration + END_SLACK_S):
+        raise AnalysisError("bad_time", "The time must be within the recording.")
+    if duration is not None:
+        at_s = min(at_s, duration)
+    return Comment.objects.create(tenant=tenant, job=job, author=author, at_s=round(at_s, 2), body=text)
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment) -> None:
+    comment.delete()
