@@ -132,3 +132,89 @@ def test_an_admin_sets_the_budget_adds_a_webhook_and_reads_the_audit_log(alice, 
     expect(page.locator("table")).to_contain_text("webhook.create")
     snapshot(page, "admin-audit-phone")
     assert not errors
+
+
+def _in_thread(fn):
+    """Run an ORM query off Playwright's thread (its event loop forbids the ORM there)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def call():
+        try:
+            return fn()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call).result()
+
+
+def test_a_dropped_upload_resumes_from_the_servers_offset_after_a_reload(
+    bob, redis_queues, live_server, media_dir, settings, tmp_path, browser
+):
+    from jobs.models import Job, UploadSession
+
+    chunk = 2 * 1024 * 1024
+    settings.UPLOAD_CHUNK_BYTES = chunk
+    settings.UPLOAD_PARTS_DIR = tmp_path / "parts"
+    clip = media_dir / "lesson.mp4"
+    assert clip.stat().st_size > 2 * chunk  # several chunks
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, live_server, bob)
+    page.goto(f"{live_server.url}/upload/")
+
+    # The connection drops after the first chunk: every later chunk fails to get through.
+    sent = []
+
+    def drop_after_first(route):
+        sent.append(int(route.request.headers["upload-offset"]))
+        if len(sent) == 1:
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route(
+        "**/upload/sessions/*",
+        lambda route: drop_after_first(route) if route.request.method == "PUT" else route.continue_(),
+    )
+    page.get_by_label("Recording").set_input_files(str(clip))
+    page.get_by_role("button", name="Upload and analyse").click()
+    expect(page.locator("#upload-queue")).to_contain_text("Connection lost", timeout=10_000)
+    assert sent[:2] == [0, chunk]
+    page.unroute("**/upload/sessions/*")
+
+    # A reload, the same file chosen again: it goes on from the server's offset, not from 0.
+    offsets = []
+    page.on("request", lambda r: offsets.append(int(r.headers["upload-offset"])) if r.method == "PUT" else None)
+    page.reload()
+    page.get_by_label("Recording").set_input_files(str(clip))
+    page.get_by_role("button", name="Upload and analyse").click()
+    page.wait_for_url("**/jobs/*/", timeout=30_000)
+    assert offsets and offsets[0] == chunk and 0 not in offsets
+    assert offsets == sorted(offsets)
+    assert not errors
+
+    job_ids = _in_thread(lambda: list(Job.objects.values_list("id", flat=True)))
+    assert len(job_ids) == 1 and page.url.endswith(f"/jobs/{job_ids[0]}/")
+    assert _in_thread(lambda: UploadSession.objects.get().status) == UploadSession.Status.COMPLETE
+
+
+def test_several_files_are_queued_each_with_its_own_progress(
+    bob, redis_queues, live_server, media_dir, tmp_path, settings, browser
+):
+    settings.UPLOAD_PARTS_DIR = tmp_path / "parts"
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    sign_in(page, live_server, bob)
+    page.goto(f"{live_server.url}/upload/")
+    page.get_by_label("Recording").set_input_files([str(media_dir / "lesson.flac"), str(media_dir / "lesson.wav")])
+    expect(page.locator("#upload-estimate")).to_contain_text("These 2 recordings (", timeout=10_000)
+    page.get_by_role("button", name="Upload and analyse").click()
+    rows = page.locator("#upload-queue li")
+    expect(rows).to_have_count(2)
+    expect(rows.get_by_role("link", name="Open the job")).to_have_count(2, timeout=30_000)
+    expect(page.get_by_role("progressbar", name="Upload of lesson.wav")).to_have_attribute("value", "100")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    snapshot(page, "upload-queue-phone")
