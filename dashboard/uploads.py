@@ -90,9 +90,8 @@ def session_finish(request, session_id):
                 session=request.POST.get("session"),
                 blur_others=request.POST.get("blur_others", "0"),
             ),
+            "teacher": request.POST.get("teacher", ""),
         }
-        if request.POST.get("teacher"):
-            fields["teacher"] = request.POST["teacher"]
         job, created = chunked.upload_session_finish(session=session, user=request.user, job_fields=fields)
     except AnalysisError as exc:
         return _error(exc, offset=session.received)
