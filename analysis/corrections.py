@@ -74,8 +74,14 @@ def validate(result: dict, kind: str, data: dict) -> dict:
 
 
 def apply(result: dict, corrections: list[dict]) -> dict:
-    """The result with ``corrections`` (each ``{"kind", "data", ...}``) applied; see the module."""
+    """The result with ``corrections`` (each ``{"kind", "data", ...}``) applied; see the module.
+
+    Every machine question gets ``index``, its place in the machine's list; added questions
+    have none.
+    """
     out = copy.deepcopy(result)
+    for i, q in enumerate(out.get("questions") or []):
+        q["index"] = i  # the machine's numbering, which a label correction names
     if not corrections:
         return out
     speakers = {s["id"]: s for s in out.get("speakers") or []}

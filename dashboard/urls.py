@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dashboard import admin_area, comments, ops, progress, uploads, views
+from dashboard import admin_area, comments, corrections, ops, progress, uploads, views
 
 app_name = "dashboard"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/status", views.job_status, name="job_status"),
     path("jobs/<uuid:job_id>/cancel", views.job_cancel, name="job_cancel"),
     path("jobs/<uuid:job_id>/retry", views.job_retry, name="job_retry"),
+    path("jobs/<uuid:job_id>/corrections", corrections.job_correct, name="job_correct"),
     path("jobs/<uuid:job_id>/result.json", views.job_result_download, name="job_result"),
     path("jobs/<uuid:job_id>/source", views.job_source, name="job_source"),
     re_path(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from functools import wraps
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse
+from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -18,8 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request
+from dashboard.ranges import ranged_file_response
 from dashboard.review import review_context
 from jobs import budgets, costs, selectors, services, text_questions, uploads
+from jobs.corrections import job_review, label_accuracy
 from jobs.models import BudgetAlert, Job
 
 
@@ -49,9 +52,14 @@ def home(request):
     page = Paginator(selectors.job_list(tenant=request.tenant), 20).get_page(request.GET.get("page"))
     usage = budgets.budget_usage(tenant=request.tenant)
     alerts = BudgetAlert.objects.filter(tenant=request.tenant, month=usage.month)
-    return render(
-        request, "dashboard/home.html", {"page": page, "jobs": page.object_list, "usage": usage, "alerts": alerts}
-    )
+    context = {
+        "page": page,
+        "jobs": page.object_list,
+        "usage": usage,
+        "alerts": alerts,
+        "accuracy": label_accuracy(tenant=request.tenant),
+    }
+    return render(request, "dashboard/home.html", context)
 
 
 @member_required
@@ -132,7 +140,7 @@ def job_url(job) -> str:
 @require_GET
 def job_detail(request, job_id):
     job = _job_or_404(request, job_id)
-    result = selectors.job_result(job) if job.status == job.Status.SUCCEEDED else None
+    result = job_review(job) if job.status == job.Status.SUCCEEDED else None
     context = {
         "job": job,
         "result": result,
@@ -185,12 +193,13 @@ def job_status(request, job_id):
 @require_GET
 def job_result_download(request, job_id):
     job = _job_or_404(request, job_id)
-    if not job.result_file:
+    review = job_review(job) if job.status == job.Status.SUCCEEDED else None
+    if review is None:
         raise Http404("This job has no result yet")
     stem = job.video.original_name.rsplit(".", 1)[0] or "result"
-    return FileResponse(
-        job.result_file.open("rb"), as_attachment=True, filename=f"{stem}.result.json", content_type="application/json"
-    )
+    response = JsonResponse(review, json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="{stem}.result.json"'
+    return response
 
 
 @member_required
@@ -223,7 +232,14 @@ def job_artifact(request, job_id, name):
     if suffix not in ARTIFACT_TYPES or not default_storage.exists(path):
         raise Http404("No such file")
     download = request.GET.get("download") == "1"
-    return FileResponse(default_storage.open(path, "rb"), content_type=ARTIFACT_TYPES[suffix], as_attachment=download)
+    return ranged_file_response(
+        request,
+        default_storage.open(path, "rb"),
+        size=default_storage.size(path),
+        content_type=ARTIFACT_TYPES[suffix],
+        filename=name,
+        attachment=download,
+    )
 
 
 @member_required
@@ -231,4 +247,8 @@ def job_artifact(request, job_id, name):
 def job_source(request, job_id):
     """The uploaded recording, for the player on the job page."""
     job = _job_or_404(request, job_id)
-    return FileResponse(job.video.file.open("rb"), filename=job.video.original_name)
+    name = job.video.original_name
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return ranged_file_response(
+        request, job.video.file.open("rb"), size=job.video.file.size, content_type=kind, filename=name
+    )

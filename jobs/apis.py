@@ -33,6 +33,7 @@ from cultivate.api.files import signed_link
 from cultivate.api.pagination import PAGE_PARAMETERS, CreatedCursor
 from cultivate.api.permissions import ADMINS, MEMBERS, SUBMITTERS
 from jobs import budgets, costs, selectors, services, text_questions, uploads, webhooks
+from jobs.corrections import job_review
 from jobs.models import Job, WebhookEndpoint
 
 # --- jobs: output -------------------------------------------------------------------------
@@ -401,14 +402,15 @@ class JobResultApi(APIView):
     @extend_schema(
         operation_id="jobs_result",
         summary="Get a job's result",
-        description="The `cultivate.result/1` document (see docs/result-schema.md). 409 `result_not_ready` "
-        "until the job has succeeded.",
+        description="The `cultivate.result/1` document (see docs/result-schema.md), with any corrections "
+        "coaches made laid over it (`corrections`; changed questions keep `machine_label`). 409 "
+        "`result_not_ready` until the job has succeeded.",
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="cultivate.result/1")},
         tags=["jobs"],
     )
     def get(self, request, job_id):
         job = _job_or_404(request, job_id)
-        result = selectors.job_result(job) if job.status == Job.Status.SUCCEEDED else None
+        result = job_review(job) if job.status == Job.Status.SUCCEEDED else None
         if result is None:
             raise ApiError("result_not_ready", f"The job is {job.status}; its result comes when it succeeds.", 409)
         return Response(result)

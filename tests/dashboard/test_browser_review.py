@@ -1,0 +1,55 @@
+"""The review page in a real browser: jump to a question, correct its label, see the share move."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.base import ContentFile
+
+from tests.analysis.test_corrections import result as machine_result
+from tests.dashboard.test_browser import (  # noqa: F401
+    ARGS,
+    CHROMIUM,
+    browser,  # noqa: F401  (the fixture)
+    expect,
+    sign_in,
+    snapshot,
+)
+from tests.factories import JobFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def reviewed_job(tenant_a, media_dir):
+    job = JobFactory(video__tenant=tenant_a, status="succeeded", video__original_name="lesson.mp4")
+    job.video.file.save("lesson.mp4", ContentFile((media_dir / "lesson.mp4").read_bytes()))
+    doc = {**machine_result(), "visual": {"samples": []}, "highlights": []}
+    doc["media"]["duration_s"] = 10.8
+    doc["questions"][1]["start"], doc["questions"][1]["end"] = 6.0, 7.0
+    job.result_file.save("result.json", ContentFile(json.dumps(doc).encode()))
+    return job
+
+
+def test_a_coach_jumps_to_a_question_and_corrects_its_label(bob, reviewed_job, live_server, browser):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, live_server, bob)
+    page.goto(f"{live_server.url}/jobs/{reviewed_job.id}/")
+    share = page.locator(".tile", has_text="of questions open")
+    expect(share).to_contain_text("50%")
+
+    page.locator("ol.questions li", has_text="Is it cold?").locator("button.seek").click()
+    t = page.evaluate("document.getElementById('source-player').currentTime")
+    assert abs(t - 6.0) < 0.5, t
+
+    row = page.locator("ol.questions li", has_text="Is it cold?")
+    row.get_by_label("Label of the question at").select_option("OEQ")
+    row.get_by_role("button", name="Change").click()
+    page.wait_for_load_state()
+    expect(page.locator(".tile", has_text="of questions open")).to_contain_text("100%")
+    expect(page.locator("ol.questions li", has_text="Is it cold?")).to_contain_text("the machine said CEQ")
+    snapshot(page, "review-corrected")
+    assert errors == []
