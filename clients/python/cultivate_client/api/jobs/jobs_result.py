@@ -93,8 +93,9 @@ def sync_detailed(
 ) -> Response[Error | JobsResultResponse200]:
     """Get a job's result
 
-     The `cultivate.result/1` document (see docs/result-schema.md). 409 `result_not_ready` until the job
-    has succeeded.
+     The `cultivate.result/1` document (see docs/result-schema.md), with any corrections coaches made
+    laid over it (`corrections`; changed questions keep `machine_label`). 409 `result_not_ready` until
+    the job has succeeded.
 
     Args:
         job_id (UUID):
@@ -125,8 +126,9 @@ def sync(
 ) -> Error | JobsResultResponse200 | None:
     """Get a job's result
 
-     The `cultivate.result/1` document (see docs/result-schema.md). 409 `result_not_ready` until the job
-    has succeeded.
+     The `cultivate.result/1` document (see docs/result-schema.md), with any corrections coaches made
+    laid over it (`corrections`; changed questions keep `machine_label`). 409 `result_not_ready` until
+    the job has succeeded.
 
     Args:
         job_id (UUID):
@@ -152,8 +154,9 @@ async def asyncio_detailed(
 ) -> Response[Error | JobsResultResponse200]:
     """Get a job's result
 
-     The `cultivate.result/1` document (see docs/result-schema.md). 409 `result_not_ready` until the job
-    has succeeded.
+     The `cultivate.result/1` document (see docs/result-schema.md), with any corrections coaches made
+    laid over it (`corrections`; changed questions keep `machine_label`). 409 `result_not_ready` until
+    the job has succeeded.
 
     Args:
         job_id (UUID):
@@ -182,8 +185,9 @@ async def asyncio(
 ) -> Error | JobsResultResponse200 | None:
     """Get a job's result
 
-     The `cultivate.result/1` document (see docs/result-schema.md). 409 `result_not_ready` until the job
-    has succeeded.
+     The `cultivate.result/1` document (see docs/result-schema.md), with any corrections coaches made
+    laid over it (`corrections`; changed questions keep `machine_label`). 409 `result_not_ready` until
+    the job has succeeded.
 
     Args:
         job_id (UUID):
