@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -49,7 +50,12 @@ def _job_or_404(request, job_id):
 @member_required
 @require_GET
 def home(request):
-    page = Paginator(selectors.job_list(tenant=request.tenant), 20).get_page(request.GET.get("page"))
+    status = request.GET.get("status", "")
+    status = status if status in Job.Status.values else ""
+    search = request.GET.get("q", "").strip()[:100]
+    jobs = selectors.job_list(tenant=request.tenant, statuses=[status] if status else None, search=search)
+    page = Paginator(jobs, 20).get_page(request.GET.get("page"))
+    filters = {k: v for k, v in (("status", status), ("q", search)) if v}
     usage = budgets.budget_usage(tenant=request.tenant)
     alerts = BudgetAlert.objects.filter(tenant=request.tenant, month=usage.month)
     context = {
@@ -58,6 +64,11 @@ def home(request):
         "usage": usage,
         "alerts": alerts,
         "accuracy": label_accuracy(tenant=request.tenant),
+        "status": status,
+        "search": search,
+        "filters": urlencode(filters),
+        "statuses": Job.Status.choices,
+        "can_act": request.membership.can_upload,
     }
     return render(request, "dashboard/home.html", context)
 
@@ -178,6 +189,9 @@ def _job_action(request, job_id, action, refusal: str):
                 audit_request(request, f"job.{action.__name__.removeprefix('job_')}", target=job)
     except AnalysisError as exc:
         messages.error(request, exc.message)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)  # the jobs list's buttons come back to the list, filters kept
     return redirect("dashboard:job", job_id=job.id)
 
 

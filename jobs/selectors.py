@@ -20,11 +20,13 @@ def job_list(
     created_after=None,
     created_before=None,
     uploader: str | None = None,
+    search: str = "",
 ) -> QuerySet[Job]:
     """The tenant's jobs, newest first, optionally filtered.
 
     Args:
       uploader: A username, or an API key's prefix (``cvk_...``).
+      search: Part of the recording's file name or the teacher's name.
     """
     jobs = Job.objects.filter(tenant=tenant).select_related("video", "created_by", "api_key")
     if statuses:
@@ -35,6 +37,8 @@ def job_list(
         jobs = jobs.filter(created_at__gte=created_after)
     if created_before:
         jobs = jobs.filter(created_at__lt=created_before)
+    if search:
+        jobs = jobs.filter(Q(video__original_name__icontains=search) | Q(teacher__icontains=search))
     if uploader:
         jobs = jobs.filter(Q(created_by__username=uploader) | Q(api_key__prefix=uploader))
     return jobs.order_by("-created_at")

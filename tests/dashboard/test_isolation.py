@@ -69,7 +69,7 @@ def test_status_endpoint_gives_the_live_state(client, bob, job_a):
 def test_it_offers_the_result_as_a_download(client, bob, job_a):
     response = login(client, bob).get(reverse("dashboard:job_result", args=[job_a.id]))
     assert response["Content-Disposition"].startswith("attachment")
-    assert b"cultivate.result/1" in b"".join(response.streaming_content)
+    assert b"cultivate.result/1" in response.content
 
 
 def test_health_and_ready(client, db):

@@ -34,7 +34,7 @@ def test_an_uploaded_lesson_comes_back_transcribed(client, bob, media_dir, redis
     assert state["progress"] == 100
     page = client.get(reverse("dashboard:job", args=[job_id])).content.decode()
     assert "1280 × 720" in page and "h264" in page
-    result = json.loads(b"".join(client.get(reverse("dashboard:job_result", args=[job_id])).streaming_content))
+    result = json.loads(client.get(reverse("dashboard:job_result", args=[job_id])).content)
     text = " ".join(s["text"] for s in result["segments"])
     assert overlap(TEACHER_LINE, text) >= 0.8
     assert overlap(CHILD_LINE, text) >= 0.6
