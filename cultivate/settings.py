@@ -189,6 +189,7 @@ UPLOAD_CHUNK_BYTES = _env_number("UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)
 if UPLOAD_CHUNK_BYTES < 64 * 1024:
     raise ImproperlyConfigured("UPLOAD_CHUNK_BYTES must be at least 65536")
 UPLOAD_PARTS_DIR = Path(_env("UPLOAD_PARTS_DIR", str(DATA_DIR / "upload-parts")))
+UPLOAD_ABANDONED_AFTER_S = _env_number("UPLOAD_ABANDONED_AFTER_S", 2 * 24 * 3600)  # the reconciler sweeps them
 
 # Redis carries the job queues and the live-progress channel layer.
 REDIS_URL = _env("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job as RqJob
 
-from jobs import services, webhooks
+from jobs import chunked, services, webhooks
 from jobs.models import Job, JobAttempt
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,8 @@ ALIVE = {"queued", "scheduled", "started", "deferred"}
 
 
 def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict[str, int]:
-    """One pass. Returns how many jobs were requeued, failed and re-enqueued, and how many
-    webhook deliveries were handed to a worker.
+    """One pass. Returns how many jobs were requeued, failed and re-enqueued, how many
+    webhook deliveries were handed to a worker, and how many abandoned uploads were swept.
 
     Args:
       lost_after_s: Heartbeat age after which a running job's worker counts as lost.
@@ -81,6 +81,9 @@ def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict
             delivery_id=delivery.id
         ):
             counts["webhooks"] += 1
+
+    # Chunked uploads abandoned for UPLOAD_ABANDONED_AFTER_S: their part files go.
+    counts["uploads"] = chunked.upload_sessions_sweep(idle_s=settings.UPLOAD_ABANDONED_AFTER_S)
 
     _clean_registries()
     return counts

@@ -185,3 +185,16 @@ def test_abandoned_uploads_are_swept(client, bob, media_dir):
     assert chunked.upload_sessions_sweep(idle_s=3600) == 1
     assert UploadSession.objects.get(id=session["id"]).status == UploadSession.Status.ABORTED
     assert not list(chunked._parts_dir().iterdir())
+
+
+def test_the_reconciler_sweeps_abandoned_uploads(client, bob, tenant_a, redis_queues):
+    from jobs.reconcile import reconcile
+
+    made = create(login(client, bob), "lesson.mp4", 1000)
+    assert made.status_code == 201
+    session = UploadSession.objects.get()
+    assert reconcile()["uploads"] == 0  # fresh: left alone
+    UploadSession.objects.filter(id=session.id).update(updated_at=timezone.now() - timedelta(days=3))
+    assert reconcile()["uploads"] == 1
+    session.refresh_from_db()
+    assert session.status == UploadSession.Status.ABORTED
