@@ -48,7 +48,7 @@
     el.addEventListener("click", function () {
       if (!player) return;
       player.currentTime = Number(el.dataset.seek);
-      player.play();
+      player.play().catch(function () {});  // a pause or another seek may interrupt it
     });
   });
 })();

@@ -28,6 +28,20 @@ def reviewed_job(tenant_a, media_dir):
     doc = {**machine_result(), "visual": {"samples": []}, "highlights": []}
     doc["media"]["duration_s"] = 10.8
     doc["questions"][1]["start"], doc["questions"][1]["end"] = 6.0, 7.0
+    times = [(0, 3), (3.5, 5.8), (6, 7), (7.5, 8), (8.5, 9.5), (9.6, 10.5)]  # inside the 10.8 s clip
+    for seg, (start, end) in zip(doc["segments"], times, strict=True):
+        tokens = seg["text"].split()
+        step = (end - start) / len(tokens)
+        seg["start"], seg["end"] = start, end
+        seg["words"] = [
+            {
+                "start": round(start + i * step, 2),
+                "end": round(start + (i + 1) * step, 2),
+                "text": tok,
+                "probability": 0.9,
+            }
+            for i, tok in enumerate(tokens)
+        ]
     job.result_file.save("result.json", ContentFile(json.dumps(doc).encode()))
     return job
 
@@ -44,6 +58,14 @@ def test_a_coach_jumps_to_a_question_and_corrects_its_label(bob, reviewed_job, l
     page.locator("ol.questions li", has_text="Is it cold?").locator("button.seek").click()
     t = page.evaluate("document.getElementById('source-player').currentTime")
     assert abs(t - 6.0) < 0.5, t
+
+    # The transcript follows: the line being spoken at 6 s is marked; a word click seeks.
+    page.evaluate("document.getElementById('source-player').pause()")
+    page.evaluate("document.getElementById('source-player').currentTime = 5.5")
+    expect(page.locator("ol.transcript li.now")).to_contain_text("It will melt.")
+    page.locator("ol.transcript .w", has_text="cold?").click()
+    t = page.evaluate("document.getElementById('source-player').currentTime")
+    assert abs(t - 6.67) < 0.3, t
 
     row = page.locator("ol.questions li", has_text="Is it cold?")
     row.get_by_label("Label of the question at").select_option("OEQ")
