@@ -367,12 +367,9 @@ class JobDetailApi(APIView):
         tags=["jobs"],
     )
     def delete(self, request, job_id):
-        job = _job_or_404(request, job_id)
-        with transaction.atomic():
-            if not services.job_cancel(job_id=job.id):
-                raise ApiError("not_cancellable", f"The job has already {job.status}.", status_code=409)
-            audit_request(request, "job.cancel", target=job)
-        return _job_response(request, _job_or_404(request, job_id), status.HTTP_202_ACCEPTED)
+        return _job_transition(
+            request, job_id, services.job_cancel, "job.cancel", "not_cancellable", "The job has already {status}."
+        )
 
 
 class JobRetryApi(APIView):
@@ -388,14 +385,25 @@ class JobRetryApi(APIView):
         tags=["jobs"],
     )
     def post(self, request, job_id):
-        job = _job_or_404(request, job_id)
-        with transaction.atomic():
-            if not services.job_rerun(job_id=job.id):
-                raise ApiError(
-                    "not_retryable", f"Only failed or cancelled jobs can run again; this one is {job.status}.", 409
-                )
-            audit_request(request, "job.rerun", target=job)
-        return _job_response(request, _job_or_404(request, job_id), status.HTTP_202_ACCEPTED)
+        return _job_transition(
+            request,
+            job_id,
+            services.job_rerun,
+            "job.rerun",
+            "not_retryable",
+            "Only failed or cancelled jobs can run again; this one is {status}.",
+        )
+
+
+def _job_transition(request, job_id, service, action: str, refusal: str, message: str) -> Response:
+    """Cancel or rerun: the service's conditional update, audited; a 409 when the job's state
+    does not allow it (``message`` names the state as ``{status}``)."""
+    job = _job_or_404(request, job_id)
+    with transaction.atomic():
+        if not service(job_id=job.id):
+            raise ApiError(refusal, message.format(status=job.status), status_code=409)
+        audit_request(request, action, target=job)
+    return _job_response(request, _job_or_404(request, job_id), status.HTTP_202_ACCEPTED)
 
 
 class JobResultApi(APIView):
