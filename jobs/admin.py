@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from jobs.models import Job, Video
+from jobs.models import Comment, Correction, Job, Video
 
 
 @admin.register(Video)
@@ -13,3 +13,15 @@ class VideoAdmin(admin.ModelAdmin):
 class JobAdmin(admin.ModelAdmin):
     list_display = ("id", "tenant", "kind", "status", "stage", "progress", "attempts", "created_at")
     list_filter = ("status", "kind", "tenant")
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("job", "at_s", "author", "created_at")
+    list_filter = ("tenant",)
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    list_display = ("job", "kind", "author", "created_at")
+    list_filter = ("kind", "tenant")
