@@ -1,20 +1,24 @@
 """The tenant admin's pages: budget and spend, webhooks with their delivery log, API keys,
-audit log."""
+members and invitations, audit log."""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from analysis.errors import AnalysisError
+from cultivate.accounts import invitations
 from cultivate.accounts import selectors as accounts_selectors
 from cultivate.accounts import services as accounts_services
 from cultivate.accounts.audit import audit_list, audit_request
@@ -22,6 +26,8 @@ from cultivate.accounts.models import Membership
 from dashboard.views import member_required
 from jobs import budgets, costs, selectors, webhooks
 from jobs.models import BudgetAlert, WebhookEndpoint
+
+log = logging.getLogger(__name__)
 
 
 def admin_required(view):
@@ -59,9 +65,16 @@ def budget(request):
             messages.success(request, "Budget saved.")
             return redirect("dashboard:admin_budget")
     usage = budgets.budget_usage(tenant=tenant)
+    months = budgets.spend_by_month(tenant=tenant)
     context = {
         "usage": usage,
-        "months": budgets.spend_by_month(tenant=tenant),
+        "months": months,
+        "spend_chart": {
+            "labels": [f"{m['month']:%b %Y}" for m in reversed(months)],
+            "values": [float(m["amount"]) for m in reversed(months)],
+            "budget": float(tenant.monthly_budget) if tenant.monthly_budget is not None else None,
+            "currency": settings.COST_CURRENCY,
+        },
         "jobs": selectors.job_list(tenant=tenant).exclude(cost=None)[:20],
         "alerts": BudgetAlert.objects.filter(tenant=tenant, month=usage.month),
         "per_minute": costs.per_minute(),
@@ -210,3 +223,101 @@ def key_revoke(request, key_id):
 def audit(request):
     page = Paginator(audit_list(tenant=request.tenant), 50).get_page(request.GET.get("page"))
     return render(request, "dashboard/admin/audit.html", {"page": page, "entries": page.object_list})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def members(request):
+    """Members with their roles, open invitations, and a form to invite someone by email.
+
+    A new invitation's link is shown on the page that made it (and emailed), and never again.
+    """
+    error, new_link = "", None
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                invitation, token = invitations.invitation_create(
+                    tenant=request.tenant,
+                    email=request.POST.get("email", ""),
+                    role=request.POST.get("role", ""),
+                    invited_by=request.user,
+                )
+                audit_request(
+                    request,
+                    "member.invite",
+                    target=invitation,
+                    details={"email": invitation.email, "role": invitation.role},
+                )
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            new_link = request.build_absolute_uri(reverse("invitation_accept", args=[token]))
+            sent = _send_invitation(request, invitation, new_link)
+            new_link = {"url": new_link, "email": invitation.email, "sent": sent}
+    context = {
+        "members": invitations.member_list(tenant=request.tenant),
+        "invitations": invitations.invitation_list_open(tenant=request.tenant),
+        "roles": Membership.Role.choices,
+        "new_link": new_link,
+        "ttl_days": max(1, round(settings.INVITATION_TTL_S / 86400)),
+        "error": error,
+        "posted": request.POST if error else None,
+    }
+    return render(request, "dashboard/admin/members.html", context, status=400 if error else 200)
+
+
+def _send_invitation(request, invitation, link: str) -> bool:
+    inviter = request.user.get_full_name() or request.user.get_username()
+    body = (
+        f"{inviter} invites you to join {request.tenant.name} on Cultivate as {invitation.get_role_display().lower()}.\n\n"
+        f"Open this link to choose a username and password (it works once, until "
+        f"{invitation.expires_at:%d %b %Y}):\n\n{link}\n"
+    )
+    try:
+        return bool(send_mail(f"[Cultivate] Join {request.tenant.name}", body, None, [invitation.email]))
+    except OSError as exc:
+        log.warning("invitation mail to %s not sent: %s", invitation.email, exc)
+        return False
+
+
+@admin_required
+@require_POST
+def member_change(request, membership_id):
+    """Change a member's role, or remove them from the tenant."""
+    membership = invitations.member_get(tenant=request.tenant, membership_id=membership_id)
+    if membership is None:
+        raise Http404("No such member")
+    name = membership.user.get_username()
+    try:
+        with transaction.atomic():
+            if request.POST.get("action") == "remove":
+                invitations.member_remove(membership=membership)
+                audit_request(request, "member.remove", target=membership.user, details={"username": name})
+                messages.success(request, f"{name} removed.")
+            else:
+                before = membership.role
+                invitations.member_role_change(membership=membership, role=request.POST.get("role", ""))
+                if before != membership.role:
+                    audit_request(
+                        request,
+                        "member.role",
+                        target=membership,
+                        details={"username": name, "from": before, "to": membership.role},
+                    )
+                messages.success(request, f"{name} is now {membership.get_role_display().lower()}.")
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("dashboard:admin_members")
+
+
+@admin_required
+@require_POST
+def invitation_revoke(request, invitation_id):
+    invitation = invitations.invitation_get(tenant=request.tenant, invitation_id=invitation_id)
+    if invitation is None:
+        raise Http404("No such invitation")
+    with transaction.atomic():
+        if invitations.invitation_revoke(invitation=invitation):
+            audit_request(request, "invitation.revoke", target=invitation, details={"email": invitation.email})
+    messages.success(request, f"The invitation to {invitation.email} was withdrawn; its link no longer works.")
+    return redirect("dashboard:admin_members")

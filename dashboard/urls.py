@@ -37,6 +37,13 @@ urlpatterns = [
     ),
     path("admin-area/keys/", admin_area.key_list, name="admin_keys"),
     path("admin-area/keys/<uuid:key_id>/revoke", admin_area.key_revoke, name="admin_key_revoke"),
+    path("admin-area/members/", admin_area.members, name="admin_members"),
+    path("admin-area/members/<int:membership_id>/change", admin_area.member_change, name="admin_member_change"),
+    path(
+        "admin-area/invitations/<int:invitation_id>/revoke",
+        admin_area.invitation_revoke,
+        name="admin_invitation_revoke",
+    ),
     path("admin-area/audit/", admin_area.audit, name="admin_audit"),
     path("ops/", ops.ops_home, name="ops"),
     path("ops/jobs/<uuid:job_id>/retry", ops.ops_job_retry, name="ops_job_retry"),

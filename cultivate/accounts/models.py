@@ -121,3 +121,29 @@ class ApiKey(models.Model):
     @property
     def can_upload(self) -> bool:
         return self.role in (Membership.Role.ADMIN, Membership.Role.COACH)
+
+
+class Invitation(models.Model):
+    """An email invitation to join a tenant with one role, through a one-time link.
+
+    Only the SHA-256 of the link's token is kept; the token itself is shown once, when the
+    invitation is made (and sent by email).
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.COACH)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role} of {self.tenant})"

@@ -1,0 +1,46 @@
+"""The public page behind an invitation link: choose a username and password, join the tenant."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from cultivate.accounts import invitations
+from cultivate.accounts.audit import audit_request
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    try:
+        invitation = invitations.invitation_for_token(token=token)
+    except ValueError as exc:
+        return render(request, "accounts/invitation.html", {"refused": str(exc)}, status=410)
+    error = ""
+    if request.method == "POST":
+        password = request.POST.get("password1", "")
+        if password != request.POST.get("password2", ""):
+            error = "The two passwords differ."
+        else:
+            try:
+                with transaction.atomic():
+                    membership = invitations.invitation_accept(
+                        token=token, username=request.POST.get("username", ""), password=password
+                    )
+                    login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+                    audit_request(
+                        request,
+                        "invitation.accept",
+                        target=invitation,
+                        details={"email": invitation.email, "role": membership.role},
+                        tenant=membership.tenant,
+                    )
+            except ValueError as exc:
+                error = str(exc)
+            else:
+                return redirect("dashboard:home")
+    context = {"invitation": invitation, "error": error, "username": request.POST.get("username", "")}
+    return render(request, "accounts/invitation.html", context, status=400 if error else 200)
