@@ -13,7 +13,13 @@ from jobs.models import Job, WebhookDelivery
 from tests.conftest import login
 from tests.factories import JobFactory, UserFactory
 
-ADMIN_PAGES = ["dashboard:admin_budget", "dashboard:admin_webhooks", "dashboard:admin_keys", "dashboard:admin_audit"]
+ADMIN_PAGES = [
+    "dashboard:admin_budget",
+    "dashboard:admin_webhooks",
+    "dashboard:admin_keys",
+    "dashboard:admin_members",
+    "dashboard:admin_audit",
+]
 
 
 @pytest.fixture
