@@ -76,14 +76,14 @@ def validate(result: dict, kind: str, data: dict) -> dict:
 def apply(result: dict, corrections: list[dict]) -> dict:
     """The result with ``corrections`` (each ``{"kind", "data", ...}``) applied; see the module.
 
-    Every machine question gets ``index``, its place in the machine's list; added questions
-    have none.
+    With corrections, every machine question gets ``index``, its place in the machine's list
+    (added questions have none); without any, the result comes back as it was.
     """
     out = copy.deepcopy(result)
-    for i, q in enumerate(out.get("questions") or []):
-        q["index"] = i  # the machine's numbering, which a label correction names
     if not corrections:
         return out
+    for i, q in enumerate(out.get("questions") or []):
+        q["index"] = i  # the machine's numbering, which a label correction names
     speakers = {s["id"]: s for s in out.get("speakers") or []}
     machine = out.get("questions") or []
     labels: dict[int, str] = {}

@@ -24,10 +24,14 @@ def review_context(result: dict) -> dict:
          "title": f"{s['role']} {s['start']:.0f}-{s['end']:.0f} s"}
         for s in segments
     ]  # fmt: skip
+    # A question's number in the machine's list, which a label correction names: given by the
+    # corrections when there are any, else its place in the list.
+    corrected = bool(result.get("corrections"))
     questions = [
         {**q, "left": pct(q["start"]), "role": role.get(q.get("speaker"), ""),
-         "answered_role": role.get(q.get("answered_by"), "") if q.get("answered_by") else ""}
-        for q in result.get("questions", [])
+         "answered_role": role.get(q.get("answered_by"), "") if q.get("answered_by") else "",
+         "index": q.get("index") if corrected else i}
+        for i, q in enumerate(result.get("questions", []))
     ]  # fmt: skip
     metrics = result.get("metrics") or {}
     chart = {
