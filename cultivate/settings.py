@@ -252,7 +252,7 @@ REST_FRAMEWORK = {
         "cultivate.api.authentication.BearerKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["cultivate.api.permissions.IsMember"],
+    "DEFAULT_PERMISSION_CLASSES": ["cultivate.api.permissions.IsMember", "cultivate.api.permissions.TenantActive"],
     "DEFAULT_THROTTLE_CLASSES": [
         "cultivate.api.throttling.KeyThrottle",
         "cultivate.api.throttling.TenantThrottle",

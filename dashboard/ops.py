@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import hmac
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 import django_rq
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 from rq import Worker
 
 from analysis.errors import AnalysisError
+from cultivate.accounts import invitations
+from cultivate.accounts import services as accounts_services
 from cultivate.accounts.audit import audit_request
+from cultivate.accounts.models import Membership, Tenant
 from jobs import metrics, services
-from jobs.models import Job
+from jobs.models import CostEntry, Job, month_of
 
 
 @require_GET
@@ -77,6 +85,7 @@ def ops_home(request):
     except RedisError as exc:
         context["redis_error"] = f"Redis could not be reached: {exc.__class__.__name__}"
     context["running"] = Job.objects.filter(status=Job.Status.RUNNING).select_related("tenant", "video")[:50]
+    context["throughput"] = _throughput()
     return render(request, "dashboard/ops.html", context)
 
 
@@ -134,3 +143,114 @@ def _any_job(job_id) -> Job:
     if job is None:
         raise Http404("No such job")
     return job
+
+
+def _throughput(hours: int = 12) -> dict:
+    """Jobs finished per hour over the last ``hours`` (all tenants: operators only), with the
+    mean real-time factor (recording seconds per second of work) of those that succeeded."""
+    now = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = now - timedelta(hours=hours)
+    rows = Job.objects.filter(finished_at__gte=start, status__in=[Job.Status.SUCCEEDED, Job.Status.FAILED])
+    buckets = [
+        {"hour": start + timedelta(hours=i), "succeeded": 0, "failed": 0, "media_s": 0.0, "rtf": []}
+        for i in range(hours)
+    ]
+    for job in rows.select_related("video").only("status", "finished_at", "started_at", "video__probe"):
+        b = buckets[min(int((job.finished_at - start).total_seconds() // 3600), hours - 1)]
+        b[job.status] += 1
+        if job.status == Job.Status.SUCCEEDED and job.run_seconds and job.video.duration_s:
+            b["media_s"] += job.video.duration_s
+            b["rtf"].append(job.video.duration_s / job.run_seconds)
+    return {
+        "labels": [timezone.localtime(b["hour"]).strftime("%H:00") for b in buckets],
+        "succeeded": [b["succeeded"] for b in buckets],
+        "failed": [b["failed"] for b in buckets],
+        "media_minutes": [round(b["media_s"] / 60, 1) for b in buckets],
+        "rtf": [round(sum(b["rtf"]) / len(b["rtf"]), 1) if b["rtf"] else None for b in buckets],
+        "total": sum(b["succeeded"] + b["failed"] for b in buckets),
+    }
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def ops_tenants(request):
+    """Staff: every tenant with its people, this month's jobs and spend against its budget;
+    make a tenant (and invite its first admin), suspend or resume one, set its budget."""
+    error, invite = "", None
+    if request.method == "POST":
+        try:
+            budget = _budget(request.POST.get("monthly_budget", ""))
+            with transaction.atomic():
+                tenant = accounts_services.tenant_create(name=request.POST.get("name", ""), monthly_budget=budget)
+                audit_request(request, "tenant.create", target=tenant, tenant=tenant, details={"name": tenant.name})
+                email = request.POST.get("admin_email", "").strip()
+                if email:
+                    invitation, token = invitations.invitation_create(
+                        tenant=tenant, email=email, role=Membership.Role.ADMIN, invited_by=request.user
+                    )
+                    audit_request(request, "member.invite", target=invitation, tenant=tenant, details={"email": email})
+                    invite = request.build_absolute_uri(reverse("invitation_accept", kwargs={"token": token}))
+        except ValueError as exc:
+            error = str(exc)[:1].upper() + str(exc)[1:] + "."
+        else:
+            messages.success(request, f"Tenant {tenant.name} made.")
+    month = month_of(timezone.now())
+    tenants = Tenant.objects.annotate(
+        members=Count("memberships", distinct=True),
+        jobs_month=Count("jobs", filter=Q(jobs__created_at__date__gte=month), distinct=True),
+    ).order_by("name")
+    spent = dict(
+        CostEntry.objects.filter(month=month).values("tenant").annotate(s=Sum("amount")).values_list("tenant", "s")
+    )
+    rows = [{"tenant": t, "spent": spent.get(t.pk, Decimal(0))} for t in tenants]
+    context = {"rows": rows, "error": error, "invite": invite, "month": month}
+    return render(request, "dashboard/ops_tenants.html", context, status=400 if error else 200)
+
+
+@staff_member_required
+@require_POST
+def ops_tenant_change(request, tenant_id):
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        raise Http404("No such tenant")
+    action = request.POST.get("action")
+    with transaction.atomic():
+        if action == "suspend" and accounts_services.tenant_suspend(tenant=tenant):
+            audit_request(request, "tenant.suspend", target=tenant, tenant=tenant)
+            messages.success(request, f"{tenant.name} is suspended: its people, keys and new jobs are refused.")
+        elif action == "resume" and accounts_services.tenant_resume(tenant=tenant):
+            audit_request(request, "tenant.resume", target=tenant, tenant=tenant)
+            messages.success(request, f"{tenant.name} is active again.")
+        elif action == "budget":
+            try:
+                value = _budget(request.POST.get("monthly_budget", ""))
+            except ValueError as exc:
+                messages.error(request, str(exc)[:1].upper() + str(exc)[1:] + ".")
+            else:
+                before, tenant.monthly_budget = tenant.monthly_budget, value
+                tenant.save(update_fields=["monthly_budget"])
+                audit_request(
+                    request,
+                    "budget.update",
+                    target=tenant,
+                    tenant=tenant,
+                    details={
+                        "from": None if before is None else str(before),
+                        "to": None if value is None else str(value),
+                    },
+                )
+                messages.success(request, f"Budget of {tenant.name} saved.")
+    return redirect("dashboard:ops_tenants")
+
+
+def _budget(raw: str) -> Decimal | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ValueError("enter the budget as an amount such as 250 or 99.50, or leave it empty") from None
+    if value < 0 or value >= Decimal("1e10"):
+        raise ValueError("enter the budget as an amount such as 250 or 99.50, or leave it empty")
+    return value

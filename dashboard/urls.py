@@ -46,6 +46,8 @@ urlpatterns = [
     ),
     path("admin-area/audit/", admin_area.audit, name="admin_audit"),
     path("ops/", ops.ops_home, name="ops"),
+    path("ops/tenants/", ops.ops_tenants, name="ops_tenants"),
+    path("ops/tenants/<int:tenant_id>/change", ops.ops_tenant_change, name="ops_tenant_change"),
     path("ops/jobs/<uuid:job_id>/retry", ops.ops_job_retry, name="ops_job_retry"),
     path("ops/jobs/<uuid:job_id>/delete", ops.ops_job_delete, name="ops_job_delete"),
     path("health", ops.health, name="health"),

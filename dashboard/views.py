@@ -35,6 +35,8 @@ def member_required(view):
     def wrapper(request, *args, **kwargs):
         if request.membership is None:
             return render(request, "dashboard/no_tenant.html", status=403)
+        if request.tenant.is_suspended:
+            return render(request, "dashboard/suspended.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapper

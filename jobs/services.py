@@ -85,6 +85,8 @@ def job_create(
         when the job's estimate does not fit in what is left of the tenant's month (checked
         under a lock on the tenant, so concurrent submissions cannot overspend).
     """
+    if tenant.is_suspended:
+        raise AnalysisError("tenant_suspended", "This organisation's account is suspended; no new jobs can start.")
     queue = priority or tenant.default_priority
     if queue not in Job.Priority.values:
         raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")

@@ -32,10 +32,17 @@ class Tenant(models.Model):
         blank=True,
         help_text="Most API requests a minute from all of this tenant's keys together; empty for the site default.",
     )
+    suspended_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set by staff: the tenant's people and keys are refused until resumed."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
 
 class Membership(models.Model):

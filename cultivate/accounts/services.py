@@ -15,8 +15,28 @@ from cultivate.accounts.models import ApiKey, Membership, Tenant
 
 
 @transaction.atomic
-def tenant_create(*, name: str, slug: str = "") -> Tenant:
-    return Tenant.objects.create(name=name, slug=slug or slugify(name)[:60])
+def tenant_create(*, name: str, slug: str = "", monthly_budget=None) -> Tenant:
+    """A new tenant.
+
+    Raises:
+      ValueError: an empty name, or a slug already taken.
+    """
+    name = " ".join((name or "").split())[:200]
+    slug = slug or slugify(name)[:60]
+    if not name or not slug:
+        raise ValueError("a tenant needs a name")
+    if Tenant.objects.filter(slug=slug).exists():
+        raise ValueError(f"the short name {slug!r} is taken")
+    return Tenant.objects.create(name=name, slug=slug, monthly_budget=monthly_budget)
+
+
+def tenant_suspend(*, tenant: Tenant) -> bool:
+    """Refuse the tenant's people, keys and new jobs from now on (running jobs finish)."""
+    return bool(Tenant.objects.filter(pk=tenant.pk, suspended_at=None).update(suspended_at=timezone.now()))
+
+
+def tenant_resume(*, tenant: Tenant) -> bool:
+    return bool(Tenant.objects.filter(pk=tenant.pk).exclude(suspended_at=None).update(suspended_at=None))
 
 
 @transaction.atomic

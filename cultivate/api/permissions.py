@@ -22,6 +22,16 @@ class IsMember(permissions.BasePermission):
         return request.user.is_authenticated and caller(request) is not None
 
 
+class TenantActive(permissions.BasePermission):
+    """The caller's tenant is not suspended by staff."""
+
+    message = "This organisation's account is suspended; contact support."
+    code = "tenant_suspended"
+
+    def has_permission(self, request, view) -> bool:
+        return not caller(request).tenant.is_suspended
+
+
 class CanSubmitOrReadOnly(permissions.BasePermission):
     """Reads for every role; writes (submit, cancel, retry) for admins and coaches."""
 
@@ -42,6 +52,6 @@ class IsTenantAdmin(permissions.BasePermission):
         return caller(request).is_admin
 
 
-MEMBERS = [IsMember]
-SUBMITTERS = [IsMember, CanSubmitOrReadOnly]
-ADMINS = [IsMember, IsTenantAdmin]
+MEMBERS = [IsMember, TenantActive]
+SUBMITTERS = [IsMember, TenantActive, CanSubmitOrReadOnly]
+ADMINS = [IsMember, TenantActive, IsTenantAdmin]

@@ -65,6 +65,7 @@ def test_key_pages_fit_a_phone_and_a_laptop_without_errors(analysed, alice, live
         "admin-members": "/admin-area/members/",
         "admin-audit": "/admin-area/audit/",
         "operations": "/ops/",
+        "ops-tenants": "/ops/tenants/",
         "api-docs": "/api/docs/",
     }
     for size, viewport in SIZES.items():
