@@ -246,6 +246,7 @@ DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Cultivate <noreply@localhost>")
 API_KEY_REQUESTS_PER_MINUTE = _env_number("API_KEY_REQUESTS_PER_MINUTE", 600)  # a key's own default
 API_TENANT_REQUESTS_PER_MINUTE = _env_number("API_TENANT_REQUESTS_PER_MINUTE", 1200)  # all of a tenant's keys
 API_LINK_TTL_S = _env_number("API_LINK_TTL_S", 900)  # download links of clips and results
+SHARE_LINK_TTL_S = _env_number("SHARE_LINK_TTL_S", 7 * 24 * 3600)  # a clip a coach shares from the job page
 INVITATION_TTL_S = _env_number("INVITATION_TTL_S", 7 * 24 * 3600)  # one-time links to join a tenant
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

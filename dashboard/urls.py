@@ -22,6 +22,9 @@ urlpatterns = [
         views.job_artifact,
         name="job_artifact",
     ),
+    re_path(
+        r"^jobs/(?P<job_id>[0-9a-f-]{36})/highlights/(?P<name>\d{2}\.mp4)/share$", views.job_share, name="job_share"
+    ),
     path("jobs/<uuid:job_id>/comments", comments.comment_add, name="comment_add"),
     path("jobs/<uuid:job_id>/comments/<uuid:comment_id>/delete", comments.comment_delete, name="comment_delete"),
     path("progress/", progress.teacher_progress, name="progress"),

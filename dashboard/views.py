@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request
+from cultivate.api.files import signed_link
 from dashboard.ranges import ranged_file_response
 from dashboard.review import review_context
 from jobs import budgets, costs, selectors, services, text_questions, uploads
@@ -160,11 +161,18 @@ def job_detail(request, job_id):
         "review": review_context(result) if result else None,
         "attempts": list(job.attempt_log.all()),
         "can_act": request.membership.can_upload,
+        "shared": _shared_clip(request, job),
     }
     from dashboard.comments import comment_context  # that module imports this one
 
     context.update(comment_context(request, job))
     return render(request, "dashboard/job.html", context)
+
+
+def _shared_clip(request, job) -> dict | None:
+    """The share link just made for one of this job's clips (shown once)."""
+    shared = request.session.pop("shared_clip", None)
+    return shared if shared and shared.get("job") == str(job.id) else None
 
 
 @member_required
@@ -256,6 +264,24 @@ def job_artifact(request, job_id, name):
         filename=name,
         attachment=download,
     )
+
+
+@member_required
+@require_POST
+def job_share(request, job_id, name):
+    """A link to one rendered clip that works without signing in for ``SHARE_LINK_TTL_S``
+    (a week), to send to the teacher; shown on the job page once, and audited."""
+    job = _job_or_404(request, job_id)
+    if not request.membership.can_upload:
+        return HttpResponseForbidden("Viewers cannot share clips.")
+    path = f"results/{job.tenant_id}/{job.id}/highlights/{name}"
+    if not default_storage.exists(path):
+        raise Http404("No such clip")
+    filename = f"{job.video.original_name.rsplit('.', 1)[0]}-{name}"
+    url, expires = signed_link(request, path, filename, settings.SHARE_LINK_TTL_S)
+    audit_request(request, "clip.share", target=job, details={"clip": name, "expires": expires.isoformat()})
+    request.session["shared_clip"] = {"job": str(job.id), "clip": name, "url": url, "expires": expires.isoformat()}
+    return redirect(reverse("dashboard:job", kwargs={"job_id": job.id}) + f"#clip-{name[:2]}")
 
 
 @member_required

@@ -2,7 +2,7 @@
 
 Object storage that can sign its own URLs (S3, Azure) is asked for one; local storage gets
 a link to ``/api/v1/files/<token>``, where the token is the file's path signed with the
-site's secret and a time stamp, so the link works without a key until it expires.
+site's secret together with its expiry, so the link works without a key until then.
 """
 
 from __future__ import annotations
@@ -27,16 +27,17 @@ from cultivate.api.errors import ApiError
 SALT = "cultivate.api.files"
 
 
-def signed_link(request, path: str, filename: str) -> tuple[str, object]:
-    """(URL, expiry) of a link that downloads ``path`` for the next ``API_LINK_TTL_S`` seconds."""
-    ttl = settings.API_LINK_TTL_S
+def signed_link(request, path: str, filename: str, ttl_s: int | None = None) -> tuple[str, object]:
+    """(URL, expiry) of a link that downloads ``path`` for the next ``ttl_s`` seconds
+    (``API_LINK_TTL_S`` unless given; a coach's share link lives longer)."""
+    ttl = settings.API_LINK_TTL_S if ttl_s is None else ttl_s
     expires = timezone.now() + timedelta(seconds=ttl)
     if not isinstance(default_storage, FileSystemStorage):
         try:
             return default_storage.url(path, expire=ttl), expires
         except TypeError:  # a storage that cannot sign: stream it through us
             pass
-    token = signing.dumps({"p": path, "n": filename}, salt=SALT, compress=True)
+    token = signing.dumps({"p": path, "n": filename, "x": int(expires.timestamp())}, salt=SALT, compress=True)
     return request.build_absolute_uri(reverse("api:file", kwargs={"token": token})), expires
 
 
@@ -69,13 +70,11 @@ class FileDownloadApi(APIView):
     )
     def get(self, request, token: str):
         try:
-            found = signing.loads(token, salt=SALT, max_age=settings.API_LINK_TTL_S)
-        except signing.SignatureExpired:
-            raise ApiError(
-                "link_expired", "This download link has expired; ask for a new one.", status_code=410
-            ) from None
+            found = signing.loads(token, salt=SALT)
         except signing.BadSignature:
             raise ApiError("not_found", "No such file.", status_code=404) from None
+        if found.get("x", 0) < timezone.now().timestamp():
+            raise ApiError("link_expired", "This download link has expired; ask for a new one.", status_code=410)
         path, name = found.get("p", ""), found.get("n", "download")
         if not default_storage.exists(path):
             raise ApiError("not_found", "No such file.", status_code=404)
