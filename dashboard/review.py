@@ -46,6 +46,7 @@ def review_context(result: dict) -> dict:
             "values": [q.get("wait_time_s") for q in questions],
             "kinds": [q["label"] for q in questions],
         },
+        "wait_spread": wait_spread(questions),
     }
     visual = result.get("visual") or {}
     samples = visual.get("samples") or []
@@ -72,3 +73,18 @@ def review_context(result: dict) -> dict:
         "chart": chart,
         "has_speakers": bool(speakers),
     }
+
+
+WAIT_BINS = [(0, 1, "under 1 s"), (1, 2, "1-2 s"), (2, 3, "2-3 s"), (3, 5, "3-5 s"), (5, None, "5 s or more")]
+
+
+def wait_spread(questions: list[dict]) -> dict:
+    """How many waits fell in each band, per label (3 s or more is the research-backed goal)."""
+    out = {"labels": [b[2] for b in WAIT_BINS], "OEQ": [0] * len(WAIT_BINS), "CEQ": [0] * len(WAIT_BINS)}
+    for q in questions:
+        wait = q.get("wait_time_s")
+        if wait is None or q.get("label") not in ("OEQ", "CEQ"):
+            continue
+        i = next(i for i, (low, high, _) in enumerate(WAIT_BINS) if high is None or low <= wait < high)
+        out[q["label"]][i] += 1
+    return out

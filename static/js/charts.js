@@ -30,6 +30,14 @@
     options: Object.assign({}, common, { plugins: { legend: { display: false } },
       scales: { y: { beginAtZero: true, suggestedMax: 3 } } }),
   });
+  draw("chart-wait-spread", {
+    type: "bar",
+    data: { labels: data.wait_spread.labels,
+      datasets: [{ label: "OEQ", data: data.wait_spread.OEQ, backgroundColor: "#2f855a", stack: "w" },
+        { label: "CEQ", data: data.wait_spread.CEQ, backgroundColor: "#6b46c1", stack: "w" }] },
+    options: Object.assign({}, common, { scales: { y: { beginAtZero: true, stacked: true, ticks: { precision: 0 } },
+      x: { stacked: true } } }),
+  });
   if (data.visual && data.visual.t.length) {
     const maxMotion = Math.max.apply(null, data.visual.motion.concat([1e-6]));
     draw("chart-visual", {

@@ -106,3 +106,19 @@ def test_the_tenant_keeps_a_record_of_changed_labels(client, bob, job_a, tenant_
         "coaches kept 75% of the machine's labels (1 of 4 changed, 1 missed question added) over 2 reviewed jobs"
         in page
     )
+
+
+def test_the_wait_spread_counts_waits_per_band_and_label():
+    from dashboard.review import wait_spread
+
+    spread = wait_spread(
+        [
+            {"label": "OEQ", "wait_time_s": 0.4},
+            {"label": "OEQ", "wait_time_s": 3.0},
+            {"label": "CEQ", "wait_time_s": 1.0},
+            {"label": "CEQ", "wait_time_s": 7.5},
+            {"label": "CEQ", "wait_time_s": None},
+        ]
+    )
+    assert spread["labels"] == ["under 1 s", "1-2 s", "2-3 s", "3-5 s", "5 s or more"]
+    assert spread["OEQ"] == [1, 0, 0, 1, 0] and spread["CEQ"] == [0, 1, 0, 0, 1]
