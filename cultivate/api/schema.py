@@ -29,7 +29,7 @@ ERROR_SCHEMA = {
 COMMON = {
     "400": "The request is not valid (`validation_error`, `malformed_request`, a refused option or file).",
     "401": "No key, or a key that is not valid (`not_authenticated`, `authentication_failed`).",
-    "403": "The key's role may not do this (`read_only_role`, `admin_only`).",
+    "403": "The key's role may not do this (`read_only_role`, `admin_only`), or the tenant is suspended (`tenant_suspended`).",
     "404": "No such object in this tenant (`not_found`); another tenant's objects are never visible.",
     "406": "The Accept header asks for something other than JSON (`not_acceptable`).",
     "429": "Too many requests for this key or tenant (`rate_limited`); see the Retry-After header.",
