@@ -15,6 +15,8 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/cancel", views.job_cancel, name="job_cancel"),
     path("jobs/<uuid:job_id>/retry", views.job_retry, name="job_retry"),
     path("jobs/<uuid:job_id>/corrections", corrections.job_correct, name="job_correct"),
+    path("jobs/<uuid:job_id>/convert", views.job_convert, name="job_convert"),
+    path("jobs/<uuid:job_id>/output", views.job_output, name="job_output"),
     path("jobs/<uuid:job_id>/result.json", views.job_result_download, name="job_result"),
     path("jobs/<uuid:job_id>/source", views.job_source, name="job_source"),
     re_path(

@@ -23,7 +23,7 @@ from cultivate.accounts.audit import audit_request
 from cultivate.api.files import signed_link
 from dashboard.ranges import ranged_file_response
 from dashboard.review import review_context
-from jobs import budgets, costs, selectors, services, text_questions, uploads
+from jobs import budgets, conversions, costs, selectors, services, text_questions, uploads
 from jobs.corrections import job_review, label_accuracy
 from jobs.models import BudgetAlert, Job
 
@@ -154,11 +154,13 @@ def job_url(job) -> str:
 @require_GET
 def job_detail(request, job_id):
     job = _job_or_404(request, job_id)
-    result = job_review(job) if job.status == job.Status.SUCCEEDED else None
+    converted = job.kind == job.Kind.CONVERT
+    result = job_review(job) if job.status == job.Status.SUCCEEDED and not converted else None
     context = {
         "job": job,
         "result": result,
         "review": review_context(result) if result else None,
+        "conversion": selectors.job_result(job) if converted and job.status == job.Status.SUCCEEDED else None,
         "attempts": list(job.attempt_log.all()),
         "can_act": request.membership.can_upload,
         "shared": _shared_clip(request, job),
@@ -282,6 +284,58 @@ def job_share(request, job_id, name):
     audit_request(request, "clip.share", target=job, details={"clip": name, "expires": expires.isoformat()})
     request.session["shared_clip"] = {"job": str(job.id), "clip": name, "url": url, "expires": expires.isoformat()}
     return redirect(reverse("dashboard:job", kwargs={"job_id": job.id}) + f"#clip-{name[:2]}")
+
+
+@member_required
+@require_POST
+def job_convert(request, job_id):
+    """Start a conversion of this job's recording or of one of its highlight clips."""
+    job = _job_or_404(request, job_id)
+    if not request.membership.can_upload:
+        return HttpResponseForbidden("Viewers cannot start conversions.")
+    options = {"format": request.POST.get("format", "")}
+    for name, kind in (("fps", float), ("width", int), ("height", int), ("start_s", float), ("end_s", float)):
+        raw = request.POST.get(name, "").strip()
+        if raw:
+            try:
+                options[name] = kind(raw)
+            except ValueError:
+                messages.error(request, f"{name.replace('_s', '')} must be a number.")
+                return redirect(reverse("dashboard:job", kwargs={"job_id": job.id}) + "#h-convert")
+    try:
+        with transaction.atomic():
+            made = conversions.conversion_create(
+                tenant=request.tenant,
+                video=job.video,
+                created_by=request.user,
+                options=options,
+                clip=request.POST.get("clip", ""),
+            )
+            audit_request(request, "job.create", target=made, details={"convert": options, "from": str(job.id)})
+    except AnalysisError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("dashboard:job", kwargs={"job_id": job.id}) + "#h-convert")
+    return redirect("dashboard:job", job_id=made.id)
+
+
+@member_required
+@require_GET
+def job_output(request, job_id):
+    """The file a conversion made (for its preview and download)."""
+    job = _job_or_404(request, job_id)
+    name = conversions.output_name(job)
+    if name is None:
+        raise Http404("No output")
+    base = name.rsplit("/", 1)[-1]
+    kind = mimetypes.guess_type(base)[0] or ("image/webp" if base.endswith(".webp") else "application/octet-stream")
+    return ranged_file_response(
+        request,
+        default_storage.open(name, "rb"),
+        size=default_storage.size(name),
+        content_type=kind,
+        filename=f"{job.video.original_name.rsplit('.', 1)[0]}-{base}",
+        attachment=request.GET.get("download") == "1",
+    )
 
 
 @member_required

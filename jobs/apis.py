@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -26,13 +27,14 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analysis import convert
 from cultivate.accounts.audit import audit_request
 from cultivate.api.authentication import caller
 from cultivate.api.errors import ApiError
 from cultivate.api.files import signed_link
 from cultivate.api.pagination import PAGE_PARAMETERS, CreatedCursor
 from cultivate.api.permissions import ADMINS, MEMBERS, SUBMITTERS
-from jobs import budgets, costs, selectors, services, text_questions, uploads, webhooks
+from jobs import budgets, conversions, costs, selectors, services, text_questions, uploads, webhooks
 from jobs.corrections import job_review
 from jobs.models import Job, WebhookEndpoint
 
@@ -218,9 +220,34 @@ class JobSubmitInput(serializers.Serializer):
         required=False, help_text="Send this job's events to this endpoint only (one of the tenant's)."
     )
 
+    kind = serializers.ChoiceField(
+        choices=Job.Kind.choices, default=Job.Kind.ANALYZE, help_text="analyze (default) or convert."
+    )
+    source_job = serializers.UUIDField(
+        required=False, help_text="convert only: instead of a file, the recording of this job of the tenant's..."
+    )
+    clip = serializers.RegexField(
+        r"^[0-9]{2}\.mp4$", required=False, help_text="...or, with source_job, one of its highlight clips (01.mp4)."
+    )
+    format = serializers.ChoiceField(choices=list(convert.FORMATS), required=False, help_text="convert: the output.")
+    fps = serializers.FloatField(required=False, help_text="convert: frames per second (default: the source's).")
+    width = serializers.IntegerField(required=False, help_text="convert: pixels; the height follows unless given.")
+    height = serializers.IntegerField(required=False, help_text="convert: pixels; the width follows unless given.")
+    start_s = serializers.FloatField(required=False, help_text="convert: where to start, in seconds.")
+    end_s = serializers.FloatField(required=False, help_text="convert: where to end, in seconds (default: the end).")
+    loop = serializers.BooleanField(default=True, help_text="convert: gif, webp and lottie loop (default true).")
+    quality = serializers.IntegerField(required=False, help_text="convert: 1-100 (default 75).")
+
     def validate(self, data):
-        if bool(data.get("file")) == bool(data.get("source_path")):
-            raise serializers.ValidationError("Send either a file or a source_path, not both and not neither.")
+        sources = [name for name in ("file", "source_path", "source_job") if data.get(name)]
+        if len(sources) != 1:
+            raise serializers.ValidationError("Send one of file, source_path or source_job.")
+        if data.get("kind") == Job.Kind.CONVERT and not data.get("format"):
+            raise serializers.ValidationError({"format": ["A conversion needs a format."]})
+        if data.get("source_job") and data.get("kind") != Job.Kind.CONVERT:
+            raise serializers.ValidationError({"source_job": ["Only a conversion (kind=convert) takes a source_job."]})
+        if data.get("clip") and not data.get("source_job"):
+            raise serializers.ValidationError({"clip": ["A clip is named together with its source_job."]})
         return data
 
 
@@ -304,37 +331,61 @@ class JobListApi(APIView):
         data = JobSubmitInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        options = services.job_options(
-            speakers=d.get("speakers"),
-            session=d.get("session"),
-            # A form leaves an unticked box out, and DRF reads that as false: only a sent value counts.
-            blur_others=d["blur_others"] if "blur_others" in request.data else None,
-            render=d["render"],
-            webhook=d.get("webhook"),
-        )
+        converting = d["kind"] == Job.Kind.CONVERT
+        if not converting:
+            options = services.job_options(
+                speakers=d.get("speakers"),
+                session=d.get("session"),
+                # A form leaves an unticked box out, and DRF reads that as false: only a sent value counts.
+                blur_others=d["blur_others"] if "blur_others" in request.data else None,
+                render=d["render"],
+                webhook=d.get("webhook"),
+            )
         uploader = who.user
-        if d.get("file"):
+        new_video = not d.get("source_job")
+        if d.get("source_job"):
+            source = selectors.job_get(tenant=who.tenant, job_id=d["source_job"])
+            if source is None:
+                raise ApiError("bad_source", "The source_job is not one of this tenant's jobs.")
+            video = source.video
+        elif d.get("file"):
             video = uploads.video_create(tenant=who.tenant, uploader=uploader, upload=d["file"])
         else:
             video = uploads.video_from_storage(tenant=who.tenant, uploader=uploader, path=d["source_path"])
+        started = timezone.now()
         try:
             with transaction.atomic():
-                job = services.job_create(
-                    tenant=who.tenant,
-                    video=video,
-                    created_by=who.user,
-                    api_key=who.key,
-                    priority=d.get("priority"),
-                    options=options,
-                    idempotency_key=key,
-                )
-                if job.video_id == video.id:
+                if converting:
+                    job = conversions.conversion_create(
+                        tenant=who.tenant,
+                        video=video,
+                        created_by=who.user,
+                        api_key=who.key,
+                        options={k: d.get(k) for k in conversions.OPTION_NAMES},
+                        clip=d.get("clip", ""),
+                        priority=d.get("priority"),
+                        idempotency_key=key,
+                        webhook=d.get("webhook"),
+                    )
+                else:
+                    job = services.job_create(
+                        tenant=who.tenant,
+                        video=video,
+                        created_by=who.user,
+                        api_key=who.key,
+                        priority=d.get("priority"),
+                        options=options,
+                        idempotency_key=key,
+                    )
+                if job.created_at >= started:
                     audit_request(request, "job.create", target=job, details={"file": video.original_name})
         except BaseException:
-            _drop_video(video, uploaded=bool(d.get("file")))  # refused (over budget): keep nothing
+            if new_video:
+                _drop_video(video, uploaded=bool(d.get("file")))  # refused (over budget): keep nothing
             raise
-        if job.video_id != video.id:  # lost a race with the same key: the first job stands
-            _drop_video(video, uploaded=bool(d.get("file")))
+        if job.created_at < started:  # lost a race with the same key: the first job stands
+            if new_video:
+                _drop_video(video, uploaded=bool(d.get("file")))
             return _job_response(request, job, status.HTTP_200_OK, **{"Idempotent-Replayed": "true"})
         job = selectors.job_get(tenant=who.tenant, job_id=job.id)
         return _job_response(request, job, status.HTTP_202_ACCEPTED, Location=reverse("api:job", args=[job.id]))
@@ -426,7 +477,9 @@ class JobResultApi(APIView):
 
 class ArtifactOutput(serializers.Serializer):
     name = serializers.CharField(help_text="e.g. result.json, highlights/01.mp4")
-    kind = serializers.ChoiceField(choices=["result", "clip", "thumbnail", "captions"])
+    kind = serializers.ChoiceField(
+        choices=["result", "clip", "thumbnail", "captions", "output"], help_text="output: a conversion's file."
+    )
     size_bytes = serializers.IntegerField()
     url = serializers.URLField(help_text="A short-lived download link.")
     expires_at = serializers.DateTimeField()
@@ -450,6 +503,9 @@ class JobArtifactsApi(APIView):
         out = []
         if job.status == Job.Status.SUCCEEDED and job.result_file:
             out.append(_artifact(request, job.result_file.name, "result.json", "result"))
+            output = conversions.output_name(job)
+            if output:
+                out.append(_artifact(request, output, output.rsplit("/", 1)[-1], "output"))
             folder = f"results/{job.tenant_id}/{job.id}/highlights"
             try:
                 _, names = default_storage.listdir(folder)

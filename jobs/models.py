@@ -47,6 +47,7 @@ class Job(models.Model):
 
     class Kind(models.TextChoices):
         ANALYZE = "analyze", "Analysis"
+        CONVERT = "convert", "Conversion"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -121,6 +122,7 @@ class Job(models.Model):
         "voice": "Measuring voices",
         "rendering": "Rendering highlight clips",
         "checking": "Checking the clips",
+        "converting": "Converting",
         "saving": "Saving results",
         "done": "Done",
     }

@@ -68,8 +68,12 @@ def job_create(
     options: dict | None = None,
     idempotency_key: str = "",
     teacher: str = "",
+    kind: str = Job.Kind.ANALYZE,
+    extra_options: dict | None = None,
+    estimate_duration_s: float | None = None,
 ) -> Job:
-    """Create a queued analysis job and enqueue it once the row is committed.
+    """Create a queued job (an analysis unless ``kind`` says otherwise) and enqueue it once
+    the row is committed.
 
     Args:
       created_by: The signed-in user who submitted it (None through an API key).
@@ -80,6 +84,9 @@ def job_create(
       idempotency_key: A client's key: a second create with the same key in the same tenant
         returns the first job (and leaves the new video for the caller to delete).
       teacher: Whose lesson it is (free text, spaces tidied), for the teacher progress page.
+      kind: ``analyze`` or ``convert``; a convert job's own options come checked in
+        ``extra_options`` (``jobs.conversions``), and ``options`` may only name its webhook.
+      estimate_duration_s: Seconds of media the job works on, for its estimate (default: all).
     Raises:
       AnalysisError: ``bad_option`` for an unknown priority or option; ``budget_exceeded``
         when the job's estimate does not fit in what is left of the tenant's month (checked
@@ -91,12 +98,17 @@ def job_create(
     if queue not in Job.Priority.values:
         raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
     key = (idempotency_key or "")[:255]
-    checked = job_options(**(options or {}))
-    if "blur_others" not in checked and tenant.blur_others_default:
-        checked["blur_others"] = True  # the tenant's privacy default, unless the job said otherwise
+    if kind == Job.Kind.ANALYZE:
+        checked = job_options(**(options or {}))
+        if "blur_others" not in checked and tenant.blur_others_default:
+            checked["blur_others"] = True  # the tenant's privacy default, unless the job said otherwise
+    else:
+        checked = {"webhook": str(options["webhook"])} if options and options.get("webhook") else {}
+    checked.update(extra_options or {})
     if "webhook" in checked and webhooks.webhook_get(tenant=tenant, endpoint_id=checked["webhook"]) is None:
         raise AnalysisError("bad_option", "The webhook is not one of this tenant's endpoints.")
-    estimate = costs.estimate(duration_s=video.duration_s, size_bytes=video.size_bytes)
+    media_s = video.duration_s if estimate_duration_s is None else estimate_duration_s
+    estimate = costs.estimate(duration_s=media_s, size_bytes=video.size_bytes)
     try:
         with transaction.atomic():
             budgets.budget_hold(tenant=tenant, estimate=estimate)
@@ -105,6 +117,7 @@ def job_create(
                 video=video,
                 created_by=created_by,
                 api_key=api_key,
+                kind=kind,
                 queue=queue,
                 options=checked,
                 idempotency_key=key,

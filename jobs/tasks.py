@@ -20,7 +20,8 @@ from rq import get_current_job
 
 from analysis import pipeline
 from analysis.errors import AnalysisError, Cancelled
-from jobs import services, webhooks
+from jobs import conversions, services, webhooks
+from jobs.models import Job
 from jobs.options import pipeline_options
 
 log = logging.getLogger(__name__)
@@ -51,14 +52,11 @@ def run_job(job_id: str) -> None:
     heartbeat = _Heartbeat(job_id, progress)
     heartbeat.start()
     try:
-        with _local_copy(job.video.file) as path, tempfile.TemporaryDirectory(prefix="clips-") as clips:
-            options = pipeline_options(**_analysis_options(job.options), render_dir=clips if job.renders else None)
-            result = pipeline.run(path, options, on_progress=progress, should_cancel=progress.stopped)
-            services.job_progress(job_id=job_id, stage="saving", progress=97)
-            result.source_name = job.video.original_name
-            stored = services.job_store_artifacts(job_id=job_id, folder=clips)
-            stored_bytes = sum(p.stat().st_size for p in Path(clips).glob("*") if p.is_file())
-        if not services.job_succeed(job_id=job_id, result=result.to_dict(), stored_bytes=stored_bytes):
+        if job.kind == Job.Kind.CONVERT:
+            document, stored, stored_bytes = conversions.conversion_run(job, progress, progress.stopped)
+        else:
+            document, stored, stored_bytes = _analyse(job, progress)
+        if not services.job_succeed(job_id=job_id, result=document, stored_bytes=stored_bytes):
             services.job_discard_artifacts(stored)  # cancelled while saving: leave nothing behind
     except AnalysisError as exc:
         log.info("job %s failed: %s (%s)", job_id, exc.message, exc.code)
@@ -77,6 +75,18 @@ def run_job(job_id: str) -> None:
         services.job_fail(job_id=job_id, code="internal_error", message=INTERNAL_ERROR)
     finally:
         heartbeat.stop()
+
+
+def _analyse(job: Job, progress) -> tuple[dict, list[str], int]:
+    """Run the pipeline; store the clips. Returns (result document, stored names, stored bytes)."""
+    with _local_copy(job.video.file) as path, tempfile.TemporaryDirectory(prefix="clips-") as clips:
+        options = pipeline_options(**_analysis_options(job.options), render_dir=clips if job.renders else None)
+        result = pipeline.run(path, options, on_progress=progress, should_cancel=progress.stopped)
+        services.job_progress(job_id=job.id, stage="saving", progress=97)
+        result.source_name = job.video.original_name
+        stored = services.job_store_artifacts(job_id=job.id, folder=clips)
+        stored_bytes = sum(p.stat().st_size for p in Path(clips).glob("*") if p.is_file())
+    return result.to_dict(), stored, stored_bytes
 
 
 def _analysis_options(options: dict) -> dict:

@@ -9,11 +9,11 @@ from .delivery_page_output import DeliveryPageOutput
 from .error import Error
 from .error_error import ErrorError
 from .events_enum import EventsEnum
+from .format_enum import FormatEnum
 from .job_attempt_output import JobAttemptOutput
 from .job_error_output import JobErrorOutput
 from .job_links_output import JobLinksOutput
 from .job_output import JobOutput
-from .job_output_kind_enum import JobOutputKindEnum
 from .job_output_options import JobOutputOptions
 from .job_output_timings import JobOutputTimings
 from .job_page_output import JobPageOutput
@@ -24,6 +24,7 @@ from .jobs_list_ordering import JobsListOrdering
 from .jobs_result_response_200 import JobsResultResponse200
 from .key_create_input_request import KeyCreateInputRequest
 from .key_output import KeyOutput
+from .kind_478_enum import Kind478Enum
 from .label_enum import LabelEnum
 from .labelled_line_output import LabelledLineOutput
 from .month_output import MonthOutput
@@ -52,11 +53,11 @@ __all__ = (
     "Error",
     "ErrorError",
     "EventsEnum",
+    "FormatEnum",
     "JobAttemptOutput",
     "JobErrorOutput",
     "JobLinksOutput",
     "JobOutput",
-    "JobOutputKindEnum",
     "JobOutputOptions",
     "JobOutputTimings",
     "JobPageOutput",
@@ -67,6 +68,7 @@ __all__ = (
     "JobSubmitJsonInputRequest",
     "KeyCreateInputRequest",
     "KeyOutput",
+    "Kind478Enum",
     "LabelEnum",
     "LabelledLineOutput",
     "MonthOutput",

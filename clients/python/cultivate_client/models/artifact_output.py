@@ -21,6 +21,7 @@ class ArtifactOutput:
             * `clip` - clip
             * `thumbnail` - thumbnail
             * `captions` - captions
+            * `output` - output
         size_bytes (int):
         url (str): A short-lived download link.
         expires_at (datetime.datetime):

@@ -4,6 +4,7 @@ from enum import StrEnum
 class ArtifactOutputKindEnum(StrEnum):
     CAPTIONS = "captions"
     CLIP = "clip"
+    OUTPUT = "output"
     RESULT = "result"
     THUMBNAIL = "thumbnail"
 

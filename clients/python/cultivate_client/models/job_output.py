@@ -8,7 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.job_output_kind_enum import JobOutputKindEnum
+from ..models.kind_478_enum import Kind478Enum
 from ..models.status_enum import StatusEnum
 
 if TYPE_CHECKING:
@@ -29,7 +29,8 @@ class JobOutput:
     """
     Attributes:
         id (UUID):
-        kind (JobOutputKindEnum): * `analyze` - Analysis
+        kind (Kind478Enum): * `analyze` - Analysis
+            * `convert` - Conversion
         status (StatusEnum): * `queued` - Queued
             * `running` - Running
             * `succeeded` - Succeeded
@@ -54,7 +55,7 @@ class JobOutput:
     """
 
     id: UUID
-    kind: JobOutputKindEnum
+    kind: Kind478Enum
     status: StatusEnum
     stage: str
     stage_label: str
@@ -171,7 +172,7 @@ class JobOutput:
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
-        kind = JobOutputKindEnum(d.pop("kind"))
+        kind = Kind478Enum(d.pop("kind"))
 
         status = StatusEnum(d.pop("status"))
 

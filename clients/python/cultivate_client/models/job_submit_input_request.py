@@ -9,6 +9,8 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
+from ..models.format_enum import FormatEnum
+from ..models.kind_478_enum import Kind478Enum
 from ..models.priority_enum import PriorityEnum
 from ..models.session_enum import SessionEnum
 from ..types import UNSET, File, FileTypes, Unset
@@ -32,6 +34,22 @@ class JobSubmitInputRequest:
         render (bool | Unset): Render the highlight clips (default true). Default: True.
         blur_others (bool | Unset): Blur all faces but the teacher's in the clips; leave out for the tenant's default.
         webhook (UUID | Unset): Send this job's events to this endpoint only (one of the tenant's).
+        kind (Kind478Enum | Unset): * `analyze` - Analysis
+            * `convert` - Conversion Default: Kind478Enum.ANALYZE.
+        source_job (UUID | Unset): convert only: instead of a file, the recording of this job of the tenant's...
+        clip (str | Unset): ...or, with source_job, one of its highlight clips (01.mp4).
+        format_ (FormatEnum | Unset): * `mp4` - mp4
+            * `webm` - webm
+            * `gif` - gif
+            * `webp` - webp
+            * `lottie` - lottie
+        fps (float | Unset): convert: frames per second (default: the source's).
+        width (int | Unset): convert: pixels; the height follows unless given.
+        height (int | Unset): convert: pixels; the width follows unless given.
+        start_s (float | Unset): convert: where to start, in seconds.
+        end_s (float | Unset): convert: where to end, in seconds (default: the end).
+        loop (bool | Unset): convert: gif, webp and lottie loop (default true). Default: True.
+        quality (int | Unset): convert: 1-100 (default 75).
     """
 
     file: File | Unset = UNSET
@@ -42,6 +60,17 @@ class JobSubmitInputRequest:
     render: bool | Unset = True
     blur_others: bool | Unset = UNSET
     webhook: UUID | Unset = UNSET
+    kind: Kind478Enum | Unset = Kind478Enum.ANALYZE
+    source_job: UUID | Unset = UNSET
+    clip: str | Unset = UNSET
+    format_: FormatEnum | Unset = UNSET
+    fps: float | Unset = UNSET
+    width: int | Unset = UNSET
+    height: int | Unset = UNSET
+    start_s: float | Unset = UNSET
+    end_s: float | Unset = UNSET
+    loop: bool | Unset = True
+    quality: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,6 +98,34 @@ class JobSubmitInputRequest:
         if not isinstance(self.webhook, Unset):
             webhook = str(self.webhook)
 
+        kind: str | Unset = UNSET
+        if not isinstance(self.kind, Unset):
+            kind = self.kind.value
+
+        source_job: str | Unset = UNSET
+        if not isinstance(self.source_job, Unset):
+            source_job = str(self.source_job)
+
+        clip = self.clip
+
+        format_: str | Unset = UNSET
+        if not isinstance(self.format_, Unset):
+            format_ = self.format_.value
+
+        fps = self.fps
+
+        width = self.width
+
+        height = self.height
+
+        start_s = self.start_s
+
+        end_s = self.end_s
+
+        loop = self.loop
+
+        quality = self.quality
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
@@ -88,6 +145,28 @@ class JobSubmitInputRequest:
             field_dict["blur_others"] = blur_others
         if webhook is not UNSET:
             field_dict["webhook"] = webhook
+        if kind is not UNSET:
+            field_dict["kind"] = kind
+        if source_job is not UNSET:
+            field_dict["source_job"] = source_job
+        if clip is not UNSET:
+            field_dict["clip"] = clip
+        if format_ is not UNSET:
+            field_dict["format"] = format_
+        if fps is not UNSET:
+            field_dict["fps"] = fps
+        if width is not UNSET:
+            field_dict["width"] = width
+        if height is not UNSET:
+            field_dict["height"] = height
+        if start_s is not UNSET:
+            field_dict["start_s"] = start_s
+        if end_s is not UNSET:
+            field_dict["end_s"] = end_s
+        if loop is not UNSET:
+            field_dict["loop"] = loop
+        if quality is not UNSET:
+            field_dict["quality"] = quality
 
         return field_dict
 
@@ -117,6 +196,39 @@ class JobSubmitInputRequest:
 
         if not isinstance(self.webhook, Unset):
             files.append(("webhook", (None, str(self.webhook), "text/plain")))
+
+        if not isinstance(self.kind, Unset):
+            files.append(("kind", (None, str(self.kind.value).encode(), "text/plain")))
+
+        if not isinstance(self.source_job, Unset):
+            files.append(("source_job", (None, str(self.source_job), "text/plain")))
+
+        if not isinstance(self.clip, Unset):
+            files.append(("clip", (None, str(self.clip).encode(), "text/plain")))
+
+        if not isinstance(self.format_, Unset):
+            files.append(("format", (None, str(self.format_.value).encode(), "text/plain")))
+
+        if not isinstance(self.fps, Unset):
+            files.append(("fps", (None, str(self.fps).encode(), "text/plain")))
+
+        if not isinstance(self.width, Unset):
+            files.append(("width", (None, str(self.width).encode(), "text/plain")))
+
+        if not isinstance(self.height, Unset):
+            files.append(("height", (None, str(self.height).encode(), "text/plain")))
+
+        if not isinstance(self.start_s, Unset):
+            files.append(("start_s", (None, str(self.start_s).encode(), "text/plain")))
+
+        if not isinstance(self.end_s, Unset):
+            files.append(("end_s", (None, str(self.end_s).encode(), "text/plain")))
+
+        if not isinstance(self.loop, Unset):
+            files.append(("loop", (None, str(self.loop).encode(), "text/plain")))
+
+        if not isinstance(self.quality, Unset):
+            files.append(("quality", (None, str(self.quality).encode(), "text/plain")))
 
         for prop_name, prop in self.additional_properties.items():
             files.append((prop_name, (None, str(prop).encode(), "text/plain")))
@@ -162,6 +274,43 @@ class JobSubmitInputRequest:
         else:
             webhook = UUID(_webhook)
 
+        _kind = d.pop("kind", UNSET)
+        kind: Kind478Enum | Unset
+        if isinstance(_kind, Unset):
+            kind = UNSET
+        else:
+            kind = Kind478Enum(_kind)
+
+        _source_job = d.pop("source_job", UNSET)
+        source_job: UUID | Unset
+        if isinstance(_source_job, Unset):
+            source_job = UNSET
+        else:
+            source_job = UUID(_source_job)
+
+        clip = d.pop("clip", UNSET)
+
+        _format_ = d.pop("format", UNSET)
+        format_: FormatEnum | Unset
+        if isinstance(_format_, Unset):
+            format_ = UNSET
+        else:
+            format_ = FormatEnum(_format_)
+
+        fps = d.pop("fps", UNSET)
+
+        width = d.pop("width", UNSET)
+
+        height = d.pop("height", UNSET)
+
+        start_s = d.pop("start_s", UNSET)
+
+        end_s = d.pop("end_s", UNSET)
+
+        loop = d.pop("loop", UNSET)
+
+        quality = d.pop("quality", UNSET)
+
         job_submit_input_request = cls(
             file=file,
             source_path=source_path,
@@ -171,6 +320,17 @@ class JobSubmitInputRequest:
             render=render,
             blur_others=blur_others,
             webhook=webhook,
+            kind=kind,
+            source_job=source_job,
+            clip=clip,
+            format_=format_,
+            fps=fps,
+            width=width,
+            height=height,
+            start_s=start_s,
+            end_s=end_s,
+            loop=loop,
+            quality=quality,
         )
 
         job_submit_input_request.additional_properties = d
