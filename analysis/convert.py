@@ -5,7 +5,8 @@ watched through ``-progress pipe:1`` so the caller sees frames processed and can
 
 - ``mp4``: H.264 High, yuv420p, ``+faststart`` (plays while it downloads); the source's first
   audio stream is re-encoded to AAC 128 kb/s when there is one.
-- ``webm``: VP9 (``libvpx-vp9``, constant quality, row multithreading); Opus 96 kb/s audio
+- ``webm``: VP9 (``libvpx-vp9``, constant quality, realtime speed 8, row multithreading:
+  about 6x faster than ``good`` speed 5 for files about a quarter larger); Opus 96 kb/s audio
   when the source has audio.
 - ``gif``: a palette made for this clip (``palettegen``/``paletteuse`` in one graph via
   ``split``); no audio.
@@ -317,7 +318,7 @@ def _command(source, out: Path, info: media.MediaInfo, opts: ConvertOptions, tot
     elif fmt == "webm":
         crf = round(58 - (q - 1) * 40 / 99)
         cmd += ["-vf", _scale(opts, ",format=yuv420p"), "-c:v", "libvpx-vp9", "-crf", str(crf), "-b:v", "0",
-                "-deadline", "good", "-cpu-used", "5", "-row-mt", "1", "-pix_fmt", "yuv420p"]  # fmt: skip
+                "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-pix_fmt", "yuv420p"]  # fmt: skip
         cmd += ["-map", "0:a:0", "-c:a", "libopus", "-b:a", "96k"] if audio else ["-an"]
         cmd += ["-f", "webm"]
     elif fmt == "gif":
