@@ -279,6 +279,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Fields named "kind" hold different choices (a job's kind, an artifact's kind).
+    "ENUM_NAME_OVERRIDES": {
+        "JobKindEnum": "jobs.models.Job.Kind",
+        "ArtifactKindEnum": ["result", "clip", "thumbnail", "captions", "output"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cultivate.api.schema.add_error_responses",

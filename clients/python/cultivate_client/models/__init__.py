@@ -1,7 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .artifact_kind_enum import ArtifactKindEnum
 from .artifact_output import ArtifactOutput
-from .artifact_output_kind_enum import ArtifactOutputKindEnum
 from .cost_output import CostOutput
 from .delivery_output import DeliveryOutput
 from .delivery_output_payload import DeliveryOutputPayload
@@ -12,6 +12,7 @@ from .events_enum import EventsEnum
 from .format_enum import FormatEnum
 from .job_attempt_output import JobAttemptOutput
 from .job_error_output import JobErrorOutput
+from .job_kind_enum import JobKindEnum
 from .job_links_output import JobLinksOutput
 from .job_output import JobOutput
 from .job_output_options import JobOutputOptions
@@ -24,7 +25,6 @@ from .jobs_list_ordering import JobsListOrdering
 from .jobs_result_response_200 import JobsResultResponse200
 from .key_create_input_request import KeyCreateInputRequest
 from .key_output import KeyOutput
-from .kind_478_enum import Kind478Enum
 from .label_enum import LabelEnum
 from .labelled_line_output import LabelledLineOutput
 from .month_output import MonthOutput
@@ -44,8 +44,8 @@ from .webhook_output import WebhookOutput
 from .webhook_secret_output import WebhookSecretOutput
 
 __all__ = (
+    "ArtifactKindEnum",
     "ArtifactOutput",
-    "ArtifactOutputKindEnum",
     "CostOutput",
     "DeliveryOutput",
     "DeliveryOutputPayload",
@@ -56,6 +56,7 @@ __all__ = (
     "FormatEnum",
     "JobAttemptOutput",
     "JobErrorOutput",
+    "JobKindEnum",
     "JobLinksOutput",
     "JobOutput",
     "JobOutputOptions",
@@ -68,7 +69,6 @@ __all__ = (
     "JobSubmitJsonInputRequest",
     "KeyCreateInputRequest",
     "KeyOutput",
-    "Kind478Enum",
     "LabelEnum",
     "LabelledLineOutput",
     "MonthOutput",

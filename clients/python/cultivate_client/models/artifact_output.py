@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.artifact_output_kind_enum import ArtifactOutputKindEnum
+from ..models.artifact_kind_enum import ArtifactKindEnum
 
 T = TypeVar("T", bound="ArtifactOutput")
 
@@ -17,7 +17,7 @@ class ArtifactOutput:
     """
     Attributes:
         name (str): e.g. result.json, highlights/01.mp4
-        kind (ArtifactOutputKindEnum): * `result` - result
+        kind (ArtifactKindEnum): * `result` - result
             * `clip` - clip
             * `thumbnail` - thumbnail
             * `captions` - captions
@@ -28,7 +28,7 @@ class ArtifactOutput:
     """
 
     name: str
-    kind: ArtifactOutputKindEnum
+    kind: ArtifactKindEnum
     size_bytes: int
     url: str
     expires_at: datetime.datetime
@@ -64,7 +64,7 @@ class ArtifactOutput:
         d = dict(src_dict)
         name = d.pop("name")
 
-        kind = ArtifactOutputKindEnum(d.pop("kind"))
+        kind = ArtifactKindEnum(d.pop("kind"))
 
         size_bytes = d.pop("size_bytes")
 

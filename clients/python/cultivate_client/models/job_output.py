@@ -8,7 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.kind_478_enum import Kind478Enum
+from ..models.job_kind_enum import JobKindEnum
 from ..models.status_enum import StatusEnum
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class JobOutput:
     """
     Attributes:
         id (UUID):
-        kind (Kind478Enum): * `analyze` - Analysis
+        kind (JobKindEnum): * `analyze` - Analysis
             * `convert` - Conversion
         status (StatusEnum): * `queued` - Queued
             * `running` - Running
@@ -55,7 +55,7 @@ class JobOutput:
     """
 
     id: UUID
-    kind: Kind478Enum
+    kind: JobKindEnum
     status: StatusEnum
     stage: str
     stage_label: str
@@ -172,7 +172,7 @@ class JobOutput:
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
-        kind = Kind478Enum(d.pop("kind"))
+        kind = JobKindEnum(d.pop("kind"))
 
         status = StatusEnum(d.pop("status"))
 

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from .. import types
 from ..models.format_enum import FormatEnum
-from ..models.kind_478_enum import Kind478Enum
+from ..models.job_kind_enum import JobKindEnum
 from ..models.priority_enum import PriorityEnum
 from ..models.session_enum import SessionEnum
 from ..types import UNSET, File, FileTypes, Unset
@@ -34,8 +34,8 @@ class JobSubmitInputRequest:
         render (bool | Unset): Render the highlight clips (default true). Default: True.
         blur_others (bool | Unset): Blur all faces but the teacher's in the clips; leave out for the tenant's default.
         webhook (UUID | Unset): Send this job's events to this endpoint only (one of the tenant's).
-        kind (Kind478Enum | Unset): * `analyze` - Analysis
-            * `convert` - Conversion Default: Kind478Enum.ANALYZE.
+        kind (JobKindEnum | Unset): * `analyze` - Analysis
+            * `convert` - Conversion Default: JobKindEnum.ANALYZE.
         source_job (UUID | Unset): convert only: instead of a file, the recording of this job of the tenant's...
         clip (str | Unset): ...or, with source_job, one of its highlight clips (01.mp4).
         format_ (FormatEnum | Unset): * `mp4` - mp4
@@ -60,7 +60,7 @@ class JobSubmitInputRequest:
     render: bool | Unset = True
     blur_others: bool | Unset = UNSET
     webhook: UUID | Unset = UNSET
-    kind: Kind478Enum | Unset = Kind478Enum.ANALYZE
+    kind: JobKindEnum | Unset = JobKindEnum.ANALYZE
     source_job: UUID | Unset = UNSET
     clip: str | Unset = UNSET
     format_: FormatEnum | Unset = UNSET
@@ -275,11 +275,11 @@ class JobSubmitInputRequest:
             webhook = UUID(_webhook)
 
         _kind = d.pop("kind", UNSET)
-        kind: Kind478Enum | Unset
+        kind: JobKindEnum | Unset
         if isinstance(_kind, Unset):
             kind = UNSET
         else:
-            kind = Kind478Enum(_kind)
+            kind = JobKindEnum(_kind)
 
         _source_job = d.pop("source_job", UNSET)
         source_job: UUID | Unset

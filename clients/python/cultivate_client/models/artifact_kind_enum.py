@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class ArtifactOutputKindEnum(StrEnum):
+class ArtifactKindEnum(StrEnum):
     CAPTIONS = "captions"
     CLIP = "clip"
     OUTPUT = "output"

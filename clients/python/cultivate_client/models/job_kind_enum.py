@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class Kind478Enum(StrEnum):
+class JobKindEnum(StrEnum):
     ANALYZE = "analyze"
     CONVERT = "convert"
 
