@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from cultivate.accounts import apis as accounts
 from cultivate.api.files import FileDownloadApi
 from jobs import apis as jobs
+from jobs import tenant_apis
 
 app_name = "api"
 
@@ -14,14 +15,14 @@ urlpatterns = [
     path("v1/jobs/<uuid:job_id>/result", jobs.JobResultApi.as_view(), name="job_result"),
     path("v1/jobs/<uuid:job_id>/artifacts", jobs.JobArtifactsApi.as_view(), name="job_artifacts"),
     path("v1/files/<str:token>", FileDownloadApi.as_view(), name="file"),
-    path("v1/analyze/text", jobs.AnalyzeTextApi.as_view(), name="analyze_text"),
-    path("v1/usage", jobs.UsageApi.as_view(), name="usage"),
-    path("v1/webhooks", jobs.WebhookListApi.as_view(), name="webhooks"),
-    path("v1/webhooks/<uuid:endpoint_id>", jobs.WebhookDetailApi.as_view(), name="webhook"),
-    path("v1/webhooks/<uuid:endpoint_id>/deliveries", jobs.DeliveryListApi.as_view(), name="webhook_deliveries"),
+    path("v1/analyze/text", tenant_apis.AnalyzeTextApi.as_view(), name="analyze_text"),
+    path("v1/usage", tenant_apis.UsageApi.as_view(), name="usage"),
+    path("v1/webhooks", tenant_apis.WebhookListApi.as_view(), name="webhooks"),
+    path("v1/webhooks/<uuid:endpoint_id>", tenant_apis.WebhookDetailApi.as_view(), name="webhook"),
+    path("v1/webhooks/<uuid:endpoint_id>/deliveries", tenant_apis.DeliveryListApi.as_view(), name="webhook_deliveries"),
     path(
         "v1/webhooks/<uuid:endpoint_id>/deliveries/<uuid:delivery_id>/redeliver",
-        jobs.RedeliverApi.as_view(),
+        tenant_apis.RedeliverApi.as_view(),
         name="webhook_redeliver",
     ),
     path("v1/keys", accounts.KeyListApi.as_view(), name="keys"),
