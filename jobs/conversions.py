@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from django.core.files.storage import default_storage
 from analysis import convert, media
 from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
-from jobs import services
+from jobs import services, uploads
 from jobs.models import Job, Video
 from jobs.options import media_options
 
@@ -60,7 +59,7 @@ def conversion_create(
         path = clip_path(video=video, clip=clip)
         if path is None:
             raise AnalysisError("not_found", f"There is no highlight clip {clip!r} of this recording.")
-        with _local(path) as local:
+        with uploads.stored_path(path) as local:
             info = media.probe(local, media_options())
         checked["clip"] = path
     else:
@@ -110,7 +109,7 @@ def conversion_run(job: Job, on_progress, should_cancel) -> tuple[dict, list[str
     names, stored bytes). Runs in the worker."""
     started, clock = os.times(), time.monotonic()
     source = job.options.get("clip") or job.video.file.name
-    with _local(source) as path, tempfile.TemporaryDirectory(prefix="convert-") as folder:
+    with uploads.stored_path(source) as path, tempfile.TemporaryDirectory(prefix="convert-") as folder:
         options = convert_options(job.options)
         out = Path(folder) / f"output{convert.EXTENSIONS[options.format]}"
         result = convert.convert(path, str(out), options, on_progress=on_progress, should_cancel=should_cancel)
@@ -142,23 +141,3 @@ def output_name(job: Job) -> str | None:
         if default_storage.exists(f"{folder}/output{ext}"):
             return f"{folder}/output{ext}"
     return None
-
-
-@contextmanager
-def _local(name: str):
-    """A local path for a stored file (the file itself on local disk, a temporary copy otherwise)."""
-    try:
-        local = default_storage.path(name)
-    except NotImplementedError:
-        local = None
-    if local:
-        yield local
-        return
-    fd, tmp = tempfile.mkstemp(suffix=Path(name).suffix)
-    try:
-        with os.fdopen(fd, "wb") as out, default_storage.open(name, "rb") as src:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
-                out.write(chunk)
-        yield tmp
-    finally:
-        os.unlink(tmp)

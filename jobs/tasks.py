@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import socket
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from django import db
@@ -20,7 +18,7 @@ from rq import get_current_job
 
 from analysis import pipeline
 from analysis.errors import AnalysisError, Cancelled
-from jobs import conversions, services, webhooks
+from jobs import conversions, services, uploads, webhooks
 from jobs.models import Job
 from jobs.options import pipeline_options
 
@@ -79,7 +77,7 @@ def run_job(job_id: str) -> None:
 
 def _analyse(job: Job, progress) -> tuple[dict, list[str], int]:
     """Run the pipeline; store the clips. Returns (result document, stored names, stored bytes)."""
-    with _local_copy(job.video.file) as path, tempfile.TemporaryDirectory(prefix="clips-") as clips:
+    with uploads.stored_path(job.video.file.name) as path, tempfile.TemporaryDirectory(prefix="clips-") as clips:
         options = pipeline_options(**_analysis_options(job.options), render_dir=clips if job.renders else None)
         result = pipeline.run(path, options, on_progress=progress, should_cancel=progress.stopped)
         services.job_progress(job_id=job.id, stage="saving", progress=97)
@@ -167,26 +165,6 @@ class _ProgressReporter:
 
     def stopped(self) -> bool:
         return not self.running
-
-
-@contextmanager
-def _local_copy(field_file):
-    """A local path for a stored file: the file itself on local disk, a temp copy otherwise."""
-    try:
-        local = field_file.path
-    except NotImplementedError:
-        local = None  # remote storage (S3, Azure): copy it down first
-    if local:
-        yield local
-        return
-    suffix = Path(field_file.name).suffix
-    fd, tmp = tempfile.mkstemp(suffix=suffix)
-    try:
-        with os.fdopen(fd, "wb") as out, field_file.open("rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-        yield tmp
-    finally:
-        os.unlink(tmp)
 
 
 def deliver_webhook(delivery_id: str) -> None:

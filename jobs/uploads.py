@@ -134,7 +134,7 @@ def video_from_storage(*, tenant: Tenant, uploader, path: str) -> Video:
         raise AnalysisError("source_not_found", f"There is no file {'/'.join(parts)!r} in your storage inbox.")
     size = default_storage.size(name)
     upload_check(name=name, size=size)
-    with _stored_path(name) as local:
+    with stored_path(name) as local:
         info = media.probe(local, media_options())
         sha256 = _sha256(local)
     video = Video(
@@ -172,8 +172,9 @@ def _local_path(upload):
 
 
 @contextmanager
-def _stored_path(name: str):
-    """A filesystem path holding a stored object: the file itself on local storage."""
+def stored_path(name: str):
+    """A filesystem path holding a stored object: the file itself on local storage, a
+    temporary copy on object storage (removed afterwards)."""
     try:
         local = default_storage.path(name)
     except NotImplementedError:  # remote storage: work on a copy
