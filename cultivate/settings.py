@@ -193,7 +193,11 @@ UPLOAD_ABANDONED_AFTER_S = _env_number("UPLOAD_ABANDONED_AFTER_S", 2 * 24 * 3600
 
 # Redis carries the job queues and the live-progress channel layer.
 REDIS_URL = _env("REDIS_URL", "redis://127.0.0.1:6379/0")
-RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in ("high", "default", "low")}
+# Analysis and conversion jobs go to high, default or low; webhook deliveries have a queue
+# (and a worker) of their own, so a slow receiver never holds up a job, nor a job a delivery.
+JOB_QUEUES = ("high", "default", "low")
+WEBHOOK_QUEUE = "webhooks"
+RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in (*JOB_QUEUES, WEBHOOK_QUEUE)}
 RQ_WORKER_CLASS = _env("RQ_WORKER_CLASS", "rq.worker.SimpleWorker")
 # Job engine: attempts, backoff, timeouts scaled to the recording, and how long a running
 # job may go without its worker's heartbeat before the reconciler calls the worker lost.
@@ -205,6 +209,12 @@ JOB_TIMEOUT_MAX_S = _env_number("JOB_TIMEOUT_MAX_S", 12 * 3600)
 JOB_HEARTBEAT_S = _env_number("JOB_HEARTBEAT_S", 2)
 JOB_LOST_AFTER_S = _env_number("JOB_LOST_AFTER_S", 60)
 RECONCILE_EVERY_S = _env_number("RECONCILE_EVERY_S", 30)
+# Fair share: at most this many of one tenant's jobs are on the RQ queues or running at once;
+# the rest wait in the database and are handed over as the tenant's earlier jobs finish, so a
+# tenant with a hundred jobs queued cannot keep another tenant's one job waiting behind them.
+TENANT_MAX_ACTIVE_JOBS = _env_number("TENANT_MAX_ACTIVE_JOBS", 2)
+if TENANT_MAX_ACTIVE_JOBS < 1:
+    raise ImproperlyConfigured("TENANT_MAX_ACTIVE_JOBS must be at least 1")
 
 # Costs: rates per unit in COST_CURRENCY (jobs/costs.py turns stage timings into money),
 # and what an estimate assumes before a job has run.
@@ -228,7 +238,6 @@ WEBHOOK_DISABLE_AFTER_S = _env_number("WEBHOOK_DISABLE_AFTER_S", 86400)
 WEBHOOK_PROGRESS_EVERY_S = _env_number("WEBHOOK_PROGRESS_EVERY_S", 30)
 # Receivers on loopback or private networks are refused unless this is on (a laptop, tests).
 WEBHOOK_ALLOW_PRIVATE = _env_bool("WEBHOOK_ALLOW_PRIVATE", False)
-WEBHOOK_QUEUE = _env_choice("WEBHOOK_QUEUE", "high", ("high", "default", "low"))
 
 # /metrics is open unless METRICS_TOKEN is set; then it wants "Authorization: Bearer <token>".
 METRICS_TOKEN = _env("METRICS_TOKEN")

@@ -83,6 +83,13 @@ class Job(models.Model):
     error_message = models.TextField(blank=True)
     timings = models.JSONField(default=dict, blank=True)
     rq_id = models.CharField(max_length=100, blank=True)
+    # When the job was handed to an RQ queue for its current wait; None while it waits in the
+    # database for its tenant's turn (fair share: jobs.dispatch).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    # The number of the JobAttempt that holds the job now (or, once finished, last held it).
+    # Every write a worker makes is conditional on it: a worker whose attempt was taken back
+    # (declared lost, cancelled) finds its writes refused and stops.
+    current_attempt = models.PositiveSmallIntegerField(null=True, blank=True)
     # Money in settings.COST_CURRENCY: the estimate held against the budget while the job is
     # queued or running, and the cost actually recorded (CostEntry rows) when it ended.
     estimated_cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
@@ -169,6 +176,10 @@ class JobAttempt(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="attempt_log")
     number = models.PositiveSmallIntegerField()
     worker = models.CharField(max_length=200, blank=True)
+    # What the attempt used so far, as its worker measured it (written with each heartbeat
+    # and at the end), so an attempt that never finishes is still billed.
+    cpu_s = models.FloatField(default=0)
+    gpu_s = models.FloatField(default=0)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
     error_code = models.CharField(max_length=60, blank=True)
     error_message = models.TextField(blank=True)
@@ -198,6 +209,10 @@ class CostEntry(models.Model):
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="costs")
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="cost_entries")
+    # The attempt that used it; every attempt is billed, however it ended.
+    attempt = models.ForeignKey(
+        "JobAttempt", null=True, blank=True, on_delete=models.SET_NULL, related_name="cost_entries"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     quantity = models.DecimalField(max_digits=16, decimal_places=6)  # seconds, or GB-months
     unit_price = models.DecimalField(max_digits=14, decimal_places=8)
@@ -207,7 +222,13 @@ class CostEntry(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "month"])]
-        constraints = [models.UniqueConstraint(fields=["job", "kind"], name="one_cost_line_per_job_and_kind")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "kind"],
+                condition=models.Q(attempt__isnull=False),
+                name="one_cost_line_per_attempt_and_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity} = {self.amount}"
@@ -371,3 +392,37 @@ class UploadSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.received}/{self.size}, {self.status})"
+
+
+class ShareLink(models.Model):
+    """A link to one highlight clip that works without signing in, to send to a teacher.
+
+    The token is random and only its SHA-256 is stored; it names nothing (no path, no id).
+    A link stops working when it expires, when it is revoked, and while its tenant is
+    suspended."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="share_links")
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="share_links")
+    clip = models.CharField(max_length=20)  # e.g. "01.mp4"
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"share of {self.clip} of {self.job_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

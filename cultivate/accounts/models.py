@@ -20,6 +20,10 @@ class Tenant(models.Model):
         default="default",
         help_text="Queue for this tenant's jobs unless a job says otherwise.",
     )
+    high_priority_allowed = models.BooleanField(
+        default=False,
+        help_text="Set by staff: this tenant's coaches may put jobs on the high-priority queue (admins always may).",
+    )
     monthly_budget = models.DecimalField(
         max_digits=12,
         decimal_places=2,
