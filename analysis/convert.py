@@ -11,7 +11,7 @@ watched through ``-progress pipe:1`` so the caller sees frames processed and can
 - ``gif``: a palette made for this clip (``palettegen``/``paletteuse`` in one graph via
   ``split``); no audio.
 - ``webp``: animated WebP (``libwebp_anim``, lossy); no audio.
-- ``lottie``: Lottie JSON, format version ``LOTTIE_VERSION`` (5.7.4, the Bodymovin schema
+- ``lottie``: Lottie JSON, format version ``animated.LOTTIE_VERSION`` (5.7.4, the Bodymovin schema
   lottie-web, lottie-android/ios and the lottie-spec 1.0 players read): an image-sequence
   animation, one JPEG per frame embedded as a base64 data URI image asset and shown by one
   image layer (``ty`` 2) for exactly one frame. No audio. See docs/convert.md.
@@ -23,29 +23,31 @@ every frame is stored nearly whole.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import struct
 import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from analysis import media
+from analysis import animated, ffmpeg_input, media
 from analysis.errors import AnalysisError, Cancelled
 
 FORMATS = ("mp4", "webm", "gif", "webp", "lottie")
 EXTENSIONS = {"mp4": ".mp4", "webm": ".webm", "gif": ".gif", "webp": ".webp", "lottie": ".json"}
 ANIMATED = ("gif", "webp", "lottie")  # every frame stored nearly whole: short, small, slow
-LOTTIE_VERSION = "5.7.4"
 MAX_FPS = 60.0
 ANIMATED_DEFAULT_FPS = 15.0  # fps=None on gif/webp/lottie: the source's, at most this
 ANIMATED_DEFAULT_WIDTH = 480  # no size on gif/webp/lottie: the source's, at most this wide
 MAX_LOTTIE_FRAMES = 600
 MAX_UPSCALE = 4  # an output side may be at most this many times the source's
 MIN_SIDE = 16
+# Absolute caps on what a conversion may write, whatever the source (ConvertOptions' defaults).
+MAX_SIDE = 4096
+MAX_PIXELS = 4096 * 2160
+MAX_ANIMATED_SIDE = 1280
+MAX_ANIMATED_PIXELS = 200_000_000  # width x height x frames of a gif, webp or lottie
 _X264_PRESET = "veryfast"
 
 
@@ -66,6 +68,10 @@ class ConvertOptions:
       GIF palette 16..256 colours, WebP quality 1..100, Lottie JPEG q 31..2.
     threads: Encoder threads (0 lets ffmpeg choose).
     max_gif_s: Longest gif, webp or lottie accepted; longer ones fail with ``bad_option``.
+    max_side, max_pixels: Largest output side and frame (width x height) of any format.
+    max_animated_side: Largest side of a gif, webp or lottie.
+    max_animated_pixels: Largest width x height x frames of a gif, webp or lottie (every frame
+      is stored nearly whole, so this bounds the file and the encoder's work).
     """
 
     format: str = "mp4"
@@ -78,6 +84,10 @@ class ConvertOptions:
     quality: int = 75
     threads: int = 0
     max_gif_s: float = 30.0
+    max_side: int = MAX_SIDE
+    max_pixels: int = MAX_PIXELS
+    max_animated_side: int = MAX_ANIMATED_SIDE
+    max_animated_pixels: int = MAX_ANIMATED_PIXELS
 
 
 @dataclass
@@ -155,6 +165,7 @@ def validate(info: media.MediaInfo, options: ConvertOptions) -> ConvertOptions:
         )
 
     width, height = _size(size, options.width, options.height, fmt)
+    _check_output_size(options, width, height, frames)
     return replace(options, fps=round(fps, 3), width=width, height=height, end_s=round(end, 3))
 
 
@@ -164,6 +175,7 @@ def convert(
     options: ConvertOptions | None = None,
     on_progress: Callable[[str, float], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    media_options: media.MediaOptions | None = None,
 ) -> ConvertResult:
     """Convert ``source`` to ``out_path`` in ``options.format``.
 
@@ -175,6 +187,7 @@ def convert(
         frames written.
       should_cancel: Polled about twice a second; True stops ffmpeg, removes the partial
         output and raises ``Cancelled``.
+      media_options: Limits for the source (length, frame size); audio is never required.
     Returns:
       The output as measured: size, frame rate, frames, duration, bytes.
     Raises:
@@ -183,7 +196,8 @@ def convert(
       Cancelled: when ``should_cancel`` returned True.
     """
     options = options or ConvertOptions()
-    info = media.probe(source, media.MediaOptions(require_audio=False, threads=options.threads))
+    limits = media_options or media.MediaOptions()
+    info = media.probe(source, replace(limits, require_audio=False, threads=options.threads))
     opts = validate(info, options)
     out = Path(out_path)
     total = _frame_count(opts.end_s - opts.start_s, opts.fps)
@@ -195,7 +209,9 @@ def convert(
             _run(_command(source, pattern, info, opts, total), pattern.parent, total, on_progress, should_cancel)
             tmp_json = out.with_name(out.name + ".part")
             try:
-                _write_lottie(sorted(Path(tmp).glob("*.jpg")), tmp_json, opts, out.stem)
+                animated.write_lottie(
+                    sorted(Path(tmp).glob("*.jpg")), tmp_json, opts.width, opts.height, opts.fps, out.stem
+                )
                 tmp_json.replace(out)
             finally:
                 tmp_json.unlink(missing_ok=True)
@@ -217,18 +233,17 @@ def measure(path: str | os.PathLike, fmt: str) -> ConvertResult:
             path, fmt, doc["w"], doc["h"], doc["fr"], frames, round(frames / doc["fr"], 3), os.path.getsize(path)
         )
     if fmt == "webp":  # ffmpeg 5 cannot decode animated WebP: read the RIFF chunks
-        w, h, frames, duration_s = webp_frames(path)
+        w, h, frames, duration_s = animated.webp_frames(path)
         fps = round(frames / duration_s, 3) if duration_s else 0.0
         return ConvertResult(path, fmt, w, h, fps, frames, round(duration_s, 3), os.path.getsize(path))
-    proc = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
-         "-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate,nb_read_packets,duration:format=duration",
-         "-of", "json", path],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        raise AnalysisError("convert_failed", "The converted file could not be read back.", permanent=False)
-    data = json.loads(proc.stdout)
+    try:
+        data = ffmpeg_input.ffprobe(
+            path, "-select_streams", "v:0", "-count_packets", "-show_entries",
+            "stream=width,height,avg_frame_rate,r_frame_rate,nb_read_packets,duration:format=duration",
+            demuxer=ffmpeg_input.FAMILIES[fmt],
+        )  # fmt: skip
+    except ffmpeg_input.ProbeFailed:
+        raise AnalysisError("convert_failed", "The converted file could not be read back.", permanent=False) from None
     stream = data["streams"][0]
     frames = int(stream.get("nb_read_packets") or 0)
     fps = media._rate(stream.get("avg_frame_rate")) or media._rate(stream.get("r_frame_rate")) or 0.0
@@ -240,26 +255,23 @@ def measure(path: str | os.PathLike, fmt: str) -> ConvertResult:
     )
 
 
-def webp_frames(path: str | os.PathLike) -> tuple[int, int, int, float]:
-    """(canvas width, canvas height, frames, seconds) of an animated WebP, from its chunks."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
-        raise AnalysisError("convert_failed", "The WebP output is not a WebP file.", permanent=False)
-    width = height = frames = 0
-    duration_ms = 0
-    pos = 12
-    while pos + 8 <= len(data):
-        tag, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
-        body = data[pos + 8 : pos + 8 + size]
-        if tag == b"VP8X":
-            width = 1 + int.from_bytes(body[4:7], "little")
-            height = 1 + int.from_bytes(body[7:10], "little")
-        elif tag == b"ANMF":
-            frames += 1
-            duration_ms += int.from_bytes(body[12:15], "little")
-        pos += 8 + size + (size & 1)
-    return width, height, frames, duration_ms / 1000
+def _check_output_size(options: ConvertOptions, width: int, height: int, frames: int) -> None:
+    """Refuse an output larger than the absolute caps (a 16000-px GIF from a 4000-px source)."""
+    animated = options.format in ANIMATED
+    side = options.max_animated_side if animated else options.max_side
+    if max(width, height) > side or width * height > options.max_pixels:
+        raise AnalysisError(
+            "bad_option",
+            f"A {options.format} may be at most {side} px a side and {options.max_pixels / 1e6:.1f} megapixels "
+            f"a frame (asked for {width}x{height}); choose a smaller width or height.",
+        )
+    if animated and width * height * frames > options.max_animated_pixels:
+        raise AnalysisError(
+            "bad_option",
+            f"This {options.format} would hold {width}x{height} pixels x {frames} frames, more than the "
+            f"{options.max_animated_pixels / 1e6:.0f} million pixels allowed; make it smaller, shorter or "
+            "lower the frame rate.",
+        )
 
 
 def _frame_count(duration_s: float, fps: float) -> int:
@@ -302,7 +314,8 @@ def _command(source, out: Path, info: media.MediaInfo, opts: ConvertOptions, tot
     duration = opts.end_s - opts.start_s
     cmd = [
         "ffmpeg", "-nostdin", "-v", "error", "-y", "-progress", "pipe:1", "-stats_period", "0.5",
-        "-ss", f"{opts.start_s:.3f}", "-t", f"{duration:.3f}", "-i", os.fspath(source),
+        "-ss", f"{opts.start_s:.3f}", "-t", f"{duration:.3f}",
+        *ffmpeg_input.input_args(source, demuxer=ffmpeg_input.family(source)),
         "-frames:v", str(total), "-threads", str(opts.threads),
     ]  # fmt: skip
     if opts.format != "gif":  # the gif's filter graph names its input itself
@@ -337,7 +350,7 @@ def _command(source, out: Path, info: media.MediaInfo, opts: ConvertOptions, tot
         jpeg_q = round(31 - (q - 1) * 29 / 99)
         cmd += ["-vf", _scale(opts, ",format=yuvj420p"), "-c:v", "mjpeg", "-q:v", str(jpeg_q), "-an",
                 "-f", "image2"]  # fmt: skip
-    return [*cmd, os.fspath(out)]
+    return [*cmd, ffmpeg_input.output_path(out)]
 
 
 def _run(cmd: list[str], out: Path, total: int, on_progress, should_cancel) -> None:
@@ -381,41 +394,3 @@ def _remove(out: Path) -> None:
             child.unlink(missing_ok=True)
     else:
         out.unlink(missing_ok=True)
-
-
-def _write_lottie(frames: list[Path], target: Path, opts: ConvertOptions, name: str) -> None:
-    """Write an image-sequence Lottie: one embedded JPEG asset and one image layer per frame."""
-    if not frames:
-        raise AnalysisError("convert_failed", "No frames could be extracted for the Lottie file.", permanent=False)
-    w, h = opts.width, opts.height
-    transform = {
-        "o": {"a": 0, "k": 100},
-        "r": {"a": 0, "k": 0},
-        "p": {"a": 0, "k": [w / 2, h / 2, 0]},
-        "a": {"a": 0, "k": [w / 2, h / 2, 0]},
-        "s": {"a": 0, "k": [100, 100, 100]},
-    }
-    assets, layers = [], []
-    for i, frame in enumerate(frames):
-        data = base64.b64encode(frame.read_bytes()).decode("ascii")
-        assets.append({"id": f"frame_{i}", "w": w, "h": h, "u": "", "p": f"data:image/jpeg;base64,{data}", "e": 1})
-        layers.append(
-            {"ddd": 0, "ind": i + 1, "ty": 2, "nm": f"frame {i}", "refId": f"frame_{i}", "sr": 1, "ks": transform,
-             "ao": 0, "ip": i, "op": i + 1, "st": 0, "bm": 0}
-        )  # fmt: skip
-    doc = {
-        "v": LOTTIE_VERSION,
-        "fr": opts.fps,
-        "ip": 0,
-        "op": len(frames),
-        "w": w,
-        "h": h,
-        "nm": name,
-        "ddd": 0,
-        "assets": assets,
-        "layers": layers,
-        "markers": [],
-        "meta": {"g": "Cultivate analysis.convert"},
-    }
-    with open(target, "w", encoding="utf-8") as f:
-        json.dump(doc, f, separators=(",", ":"))

@@ -193,6 +193,7 @@ def _rest(source, info, options, clock, report, check_cancel, should_cancel, see
         source,
         expected_duration_s=info.duration_s,
         threads=options.media.threads,
+        max_duration_s=options.media.max_duration_s,  # whatever the file said, never decode past the limit
     )
     check_cancel()
 

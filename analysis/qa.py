@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis import ffmpeg_input
+
 EXPECTED = {
     "codec": "h264",
     "profile": "High",
@@ -78,9 +80,8 @@ def check(clips: list[str | os.PathLike], options: QaOptions | None = None) -> d
 
 
 def probe_clip(path: str | os.PathLike) -> dict:
-    import ffmpeg
-
-    data = ffmpeg.probe(os.fspath(path))
+    """Codec, profile, level and colour tags of a rendered clip (ffprobe)."""
+    data = ffmpeg_input.ffprobe(path, "-show_format", "-show_streams", demuxer=ffmpeg_input.family(path))
     video = next((s for s in data["streams"] if s["codec_type"] == "video"), {})
     audio = next((s for s in data["streams"] if s["codec_type"] == "audio"), {})
     return {
@@ -118,7 +119,8 @@ def scan(path: str | os.PathLike, facts: dict, options: QaOptions) -> tuple[int,
         graph += ";[0:a:0]ebur128=framelog=verbose[a]"
         outputs += ["-map", "[a]", "-f", "null", "-"]
     cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-loglevel", "repeat+level+info",
-           "-i", os.fspath(path), "-filter_complex", graph, *outputs]  # fmt: skip
+           *ffmpeg_input.input_args(path, demuxer=ffmpeg_input.family(path)),
+           "-filter_complex", graph, *outputs]  # fmt: skip
     offsets = []
     with tempfile.TemporaryFile() as log:  # a file, so a flood of errors cannot block the pipe
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log)

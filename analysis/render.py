@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis import ffmpeg_input
 from analysis.errors import AnalysisError, Cancelled
 from analysis.highlights import Highlight
 from analysis.media import MediaInfo
@@ -110,22 +111,23 @@ def _render_one(source, info, size, h: Highlight, samples, segments, stem: Path,
     n_frames = max(1, int(round(duration * options.fps)))
     path = camera_path(samples, h.start, n_frames, options.fps, size, (crop_w, crop_h), options)
     audio_filter = _loudnorm_filter(source, h.start, duration, info, options)
+    source_input = ffmpeg_input.input_args(source, demuxer=ffmpeg_input.family(source))
 
     decode = subprocess.Popen(
-        ["ffmpeg", "-nostdin", "-v", "error", "-ss", f"{h.start:.3f}", "-t", f"{duration:.3f}", "-i", os.fspath(source),
+        ["ffmpeg", "-nostdin", "-v", "error", "-ss", f"{h.start:.3f}", "-t", f"{duration:.3f}", *source_input,
          "-map", "0:v:0", "-vf", decode_filter(info, options.fps), "-f", "rawvideo", "-"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     encode_cmd = [
         "ffmpeg", "-nostdin", "-v", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{out_w}x{out_h}", "-r", str(options.fps), "-i", "-",
-        "-ss", f"{h.start:.3f}", "-t", f"{duration:.3f}", "-i", os.fspath(source),
+        "-ss", f"{h.start:.3f}", "-t", f"{duration:.3f}", *source_input,
         "-map", "0:v:0", "-map", "1:a:0?", "-shortest",
         "-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf), "-threads", str(options.threads),
         "-profile:v", "high", "-level:v", "4.0", "-pix_fmt", "yuv420p",
         "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
         "-af", audio_filter, "-c:a", "aac", "-b:a", "128k",
-        "-movflags", "+faststart", f"{stem}.mp4",
+        "-movflags", "+faststart", "-f", "mp4", ffmpeg_input.output_path(f"{stem}.mp4"),
     ]  # fmt: skip
     encode = subprocess.Popen(encode_cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     width, height = size
@@ -223,7 +225,7 @@ def _loudnorm_filter(source, start: float, duration: float, info: MediaInfo, opt
     tail = f"aresample=48000,aformat=channel_layouts={layout}"  # loudnorm runs at 192 kHz inside
     proc = subprocess.run(
         ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-ss", f"{start:.3f}", "-t", f"{duration:.3f}",
-         "-i", os.fspath(source), "-map", "0:a:0", "-af", f"loudnorm={target}:print_format=json", "-f", "null", "-"],
+         *ffmpeg_input.input_args(source, demuxer=ffmpeg_input.family(source)), "-map", "0:a:0", "-af", f"loudnorm={target}:print_format=json", "-f", "null", "-"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", proc.stderr)

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from analysis import ffmpeg_input
 from analysis.errors import Cancelled
 
 
@@ -151,7 +152,7 @@ def _frames(path, width: int, height: int, options: VisualOptions) -> Iterator[n
     """
     cmd = [
         "ffmpeg", "-nostdin", "-v", "error", "-threads", str(options.threads), "-skip_frame", "noref",
-        "-i", os.fspath(path),
+        *ffmpeg_input.input_args(path, demuxer=ffmpeg_input.family(path)),
         "-map", "0:v:0", "-vf", f"fps={options.sample_fps},scale={width}:{height}",
         "-pix_fmt", "gray", "-f", "rawvideo", "-",
     ]  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 BLOCK = 1 << 16
@@ -13,7 +14,11 @@ BLOCK = 1 << 16
 
 def ranged_file_response(request, opened, *, size: int, content_type: str, filename: str = "", attachment=False):
     """A 200 with the whole file, or a 206 with the one byte range asked for (416 when it
-    lies outside the file). Several ranges in one request get the whole file."""
+    lies outside the file). Several ranges in one request get the whole file.
+
+    ``filename`` is a user's name (an upload's): its header is always built by Django's
+    ``content_disposition_header``, which quotes or percent-encodes it, so a quote, CR or LF
+    in an old row's name can neither break the header nor add one."""
     match = _RANGE.match(request.headers.get("Range", "").strip())
     if not match or size == 0 or (not match.group(1) and not match.group(2)):
         response = FileResponse(opened, content_type=content_type, as_attachment=attachment, filename=filename)
@@ -34,6 +39,8 @@ def ranged_file_response(request, opened, *, size: int, content_type: str, filen
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(end - start + 1)
     response["Accept-Ranges"] = "bytes"
+    if disposition := content_disposition_header(attachment, filename):
+        response["Content-Disposition"] = disposition
     return response
 
 

@@ -17,11 +17,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request
+from cultivate.api.throttling import page_rate_limit
 from dashboard.views import job_url, member_required
 from jobs import chunked, services
 from jobs.models import Job
 
-STATUS = {"budget_exceeded": 402, "wrong_offset": 409, "upload_incomplete": 409, "upload_closed": 409}
+STATUS = {
+    "budget_exceeded": 402,
+    "wrong_offset": 409,
+    "upload_incomplete": 409,
+    "upload_closed": 409,
+    "too_many_uploads": 429,
+}
 
 
 def uploader_required(view):
@@ -38,6 +45,7 @@ def uploader_required(view):
 
 
 @uploader_required
+@page_rate_limit("upload-sessions", "UPLOAD_SESSIONS_PER_MINUTE", json=True)
 @require_POST
 def session_create(request):
     try:

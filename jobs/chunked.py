@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from analysis.errors import AnalysisError
@@ -43,19 +44,64 @@ def upload_session_get(*, tenant: Tenant, user, session_id) -> UploadSession | N
     return UploadSession.objects.filter(tenant=tenant, user=user, id=session_id).first()
 
 
+@transaction.atomic
 def upload_session_create(*, tenant: Tenant, user, name: str, size: int) -> UploadSession:
-    """Open a session for a file, after checking its type and size (no byte is sent yet).
+    """Open a session for a file, after checking its name, size and the open-upload caps
+    (no byte is sent yet).
+
+    The tenant row is locked while the open sessions are counted, so two requests at once
+    cannot both take the last place.
 
     Raises:
-      AnalysisError: ``bad_type``, ``empty_file`` or ``too_large`` from ``upload_check``.
+      AnalysisError: ``bad_type``, ``empty_file`` or ``too_large`` from ``upload_check``;
+        ``too_many_uploads`` when the user or the tenant already holds as many unfinished
+        uploads, or as many bytes of them, as the settings allow.
     """
+    name = uploads.clean_name(name)
     uploads.upload_check(name=name, size=size)
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+    _check_open_uploads(tenant=tenant, user=user, size=size)
     session = UploadSession.objects.create(
-        tenant=tenant, user=user, name=os.path.basename(name)[:255], size=size, chunk_bytes=settings.UPLOAD_CHUNK_BYTES
+        tenant=tenant, user=user, name=name, size=size, chunk_bytes=settings.UPLOAD_CHUNK_BYTES
     )
     _parts_dir().mkdir(parents=True, exist_ok=True)
     part_path(session).touch()
     return session
+
+
+def _check_open_uploads(*, tenant: Tenant, user, size: int) -> None:
+    """Refuse a new session past the caps on open sessions and their declared bytes.
+
+    An upload untouched for ``UPLOAD_ABANDONED_AFTER_S`` no longer counts (the reconciler
+    removes it), so a user is never locked out by uploads nobody is sending.
+    """
+    recent = timezone.now() - timedelta(seconds=settings.UPLOAD_ABANDONED_AFTER_S)
+    open_ = UploadSession.objects.filter(tenant=tenant, status=UploadSession.Status.OPEN, updated_at__gte=recent)
+    mine = open_.filter(user=user).aggregate(n=Count("id"), bytes=Sum("size"))
+    ours = open_.aggregate(n=Count("id"), bytes=Sum("size"))
+    limits = (
+        (mine["n"] + 1 > settings.UPLOAD_MAX_OPEN_SESSIONS, f"you have {mine['n']} unfinished uploads"),
+        (
+            (mine["bytes"] or 0) + size > settings.UPLOAD_MAX_OPEN_BYTES,
+            "your unfinished uploads are too large together",
+        ),
+        (
+            ours["n"] + 1 > settings.UPLOAD_MAX_OPEN_SESSIONS_PER_TENANT,
+            f"your organisation has {ours['n']} unfinished uploads",
+        ),
+        (
+            (ours["bytes"] or 0) + size > settings.UPLOAD_MAX_OPEN_BYTES_PER_TENANT,
+            "your organisation's unfinished uploads are too large together",
+        ),
+    )
+    for over, why in limits:
+        if over:
+            raise AnalysisError(
+                "too_many_uploads",
+                f"No new upload can start: {why}. Finish or cancel one first "
+                f"(at most {settings.UPLOAD_MAX_OPEN_SESSIONS} at a time each, "
+                f"{settings.UPLOAD_MAX_OPEN_BYTES / 1024**3:.0f} GB together).",
+            )
 
 
 def upload_session_append(*, session: UploadSession, offset: int, length: int, stream) -> int:

@@ -20,17 +20,17 @@ from django.core.files.storage import default_storage
 from analysis import convert, media
 from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
-from jobs import services, uploads
+from jobs import layout, services, uploads
 from jobs.models import Job, Video
-from jobs.options import media_options
+from jobs.options import convert_limits, media_options
 
 OPTION_NAMES = ("format", "fps", "width", "height", "start_s", "end_s", "loop", "quality")
 
 
 def convert_options(options: dict) -> convert.ConvertOptions:
-    """The analysis options of a convert job (settings supply the threads)."""
+    """The analysis options of a convert job (settings supply the threads and the size caps)."""
     given = {k: v for k, v in options.items() if k in OPTION_NAMES and v is not None}
-    return convert.ConvertOptions(**given, threads=settings.ANALYSIS_CPU_THREADS)
+    return convert.ConvertOptions(**given, threads=settings.ANALYSIS_CPU_THREADS, **convert_limits())
 
 
 def conversion_create(
@@ -98,22 +98,25 @@ def clip_path(*, video: Video, clip: str) -> str | None:
     if not (len(clip) == 6 and clip[:2].isdigit() and clip.endswith(".mp4")):
         return None
     for job in video.jobs.filter(kind=Job.Kind.ANALYZE, status=Job.Status.SUCCEEDED).order_by("-finished_at"):
-        path = f"results/{job.tenant_id}/{job.id}/highlights/{clip}"
+        path = layout.clip_path(job, clip)
         if default_storage.exists(path):
             return path
     return None
 
 
-def conversion_run(job: Job, on_progress, should_cancel) -> tuple[dict, list[str], int]:
-    """Convert the job's source and store the output. Returns (result document, stored
-    names, stored bytes). Runs in the worker."""
+def conversion_run(job: Job, on_progress, should_cancel) -> tuple[dict, int]:
+    """Convert the job's source and store the output in the folder of the attempt that holds
+    the job (``job.current_attempt``). Returns (result document, stored bytes). Runs in the
+    worker."""
     started, clock = os.times(), time.monotonic()
     source = job.options.get("clip") or job.video.file.name
     with uploads.stored_path(source) as path, tempfile.TemporaryDirectory(prefix="convert-") as folder:
         options = convert_options(job.options)
         out = Path(folder) / f"output{convert.EXTENSIONS[options.format]}"
-        result = convert.convert(path, str(out), options, on_progress=on_progress, should_cancel=should_cancel)
-        name = f"results/{job.tenant_id}/{job.id}/{out.name}"
+        result = convert.convert(
+            path, str(out), options, on_progress=on_progress, should_cancel=should_cancel, media_options=media_options()
+        )
+        name = f"{layout.attempt_folder(job, job.current_attempt)}/{out.name}"
         with open(out, "rb") as f:
             stored = default_storage.save(name, f)
     ended = os.times()
@@ -129,14 +132,14 @@ def conversion_run(job: Job, on_progress, should_cancel) -> tuple[dict, list[str
             "total": {"wall_s": wall_s, "cpu_s": round(cpu_s, 3), "device": "cpu"},
         },
     }
-    return document, [stored], result.size_bytes
+    return document, result.size_bytes
 
 
 def output_name(job: Job) -> str | None:
     """The stored output file of a finished convert job."""
     if job.kind != Job.Kind.CONVERT or job.status != Job.Status.SUCCEEDED:
         return None
-    folder = f"results/{job.tenant_id}/{job.id}"
+    folder = layout.output_folder(job)
     for ext in convert.EXTENSIONS.values():
         if default_storage.exists(f"{folder}/output{ext}"):
             return f"{folder}/output{ext}"

@@ -12,7 +12,22 @@ from analysis.speech import TranscribeOptions
 
 
 def media_options() -> MediaOptions:
-    return MediaOptions(max_duration_s=settings.MAX_MEDIA_DURATION_S, threads=settings.ANALYSIS_CPU_THREADS)
+    return MediaOptions(
+        max_duration_s=settings.MAX_MEDIA_DURATION_S,
+        threads=settings.ANALYSIS_CPU_THREADS,
+        max_video_side=settings.MAX_VIDEO_SIDE,
+        max_video_pixels=settings.MAX_VIDEO_PIXELS,
+    )
+
+
+def convert_limits() -> dict:
+    """The caps on a conversion's output, as ``ConvertOptions`` fields."""
+    return {
+        "max_side": settings.CONVERT_MAX_SIDE,
+        "max_pixels": settings.CONVERT_MAX_PIXELS,
+        "max_animated_side": settings.CONVERT_MAX_ANIMATED_SIDE,
+        "max_animated_pixels": settings.CONVERT_MAX_ANIMATED_PIXELS,
+    }
 
 
 def parse_speakers(value) -> int | str:

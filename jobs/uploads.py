@@ -1,7 +1,9 @@
 """Uploads: check a file by name and size, probe it, hash it and store it as a Video.
 
 Nothing is stored for a file that is refused, and no row is left behind a file that
-could not be saved.
+could not be saved. The name a user gives is cleaned before anything else (``clean_name``),
+and what is probed and hashed is exactly what is stored: an object in a tenant's storage
+inbox is copied first, so it cannot be swapped between the check and the analysis.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +24,33 @@ from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
 from jobs.models import Video
 from jobs.options import media_options
+
+NAME_MAX_CHARS = 200
+# Characters a file name may not keep: quotes break headers, separators make paths, and the
+# rest are refused by some file systems the file may be downloaded to.
+_REPLACED = {'"': "'", "\\": "_", "/": "_", "<": "_", ">": "_", ":": "_", "|": "_", "?": "_", "*": "_"}
+
+
+def clean_name(name: str) -> str:
+    """The name a user gave a file, made safe to store, show and send back in a header.
+
+    Only the last part of a path is kept; control and format characters (CR, LF, NUL, the
+    right-to-left override that disguises an extension) and line separators become spaces;
+    quotes and path or shell punctuation are replaced; runs of spaces shrink to one; leading
+    dots and spaces go; the whole is at most ``NAME_MAX_CHARS`` with the extension kept.
+    Letters of every script stay as they are.
+    """
+    name = unicodedata.normalize("NFC", str(name or "")).replace("\\", "/").rsplit("/", 1)[-1]
+    kept = []
+    for c in name:
+        category = unicodedata.category(c)
+        kept.append(" " if category[0] == "C" or category in ("Zl", "Zp") else _REPLACED.get(c, c))
+    name = " ".join("".join(kept).split())
+    stem, ext = os.path.splitext(name)
+    if not ext and stem.startswith(".") and stem.count(".") == 1:  # ".mp4": an extension alone
+        stem, ext = "", stem
+    stem, ext = stem.lstrip(". ").rstrip(" "), ext[:16]
+    return (stem or "upload")[: NAME_MAX_CHARS - len(ext)] + ext
 
 
 def upload_check(*, name: str, size: int) -> None:
@@ -52,9 +82,10 @@ def video_create(*, tenant: Tenant, uploader, upload) -> Video:
     Raises:
       AnalysisError: the file was rejected; nothing was stored.
     """
-    upload_check(name=upload.name, size=upload.size)
-    with _local_path(upload) as path:
-        video = _video_for(tenant=tenant, uploader=uploader, path=path, name=upload.name, size=upload.size)
+    name = clean_name(upload.name)
+    upload_check(name=name, size=upload.size)
+    with _local_path(upload, suffix=Path(name).suffix) as path:
+        video = _video_for(tenant=tenant, uploader=uploader, path=path, name=name, size=upload.size)
     upload.seek(0)
     return _video_store(video, upload)
 
@@ -70,6 +101,7 @@ def video_from_path(*, tenant: Tenant, uploader, path: str | Path, name: str) ->
     Raises:
       AnalysisError: the file was rejected; nothing was stored and ``path`` is left alone.
     """
+    name = clean_name(name)
     size = os.path.getsize(path)
     upload_check(name=name, size=size)
     video = _video_for(tenant=tenant, uploader=uploader, path=str(path), name=name, size=size)
@@ -78,12 +110,17 @@ def video_from_path(*, tenant: Tenant, uploader, path: str | Path, name: str) ->
 
 
 def _video_for(*, tenant: Tenant, uploader, path: str, name: str, size: int) -> Video:
-    """An unsaved Video with the probe's facts and the hash of the bytes at ``path``."""
-    info = media.probe(path, media_options())
+    """An unsaved Video with the probe's facts and the hash of the bytes at ``path``.
+
+    The probe opens the file only with the demuxer of ``name``'s extension and measures its
+    real length from the packets, so the price, the length limit and the job's timeout follow
+    the file, not its header.
+    """
+    info = media.probe(path, media_options(), name=name)
     return Video(
         tenant=tenant,
         uploader=uploader,
-        original_name=os.path.basename(name)[:255],
+        original_name=clean_name(name),
         size_bytes=size,
         sha256=_sha256(path),
         probe=info.to_dict(),
@@ -118,7 +155,11 @@ def inbox_prefix(tenant: Tenant) -> str:
 
 
 def video_from_storage(*, tenant: Tenant, uploader, path: str) -> Video:
-    """A Video for a recording already in the tenant's storage inbox (no copy is made).
+    """A Video for a recording in the tenant's storage inbox, stored as a copy of its own.
+
+    The object is copied once (at most ``MAX_UPLOAD_BYTES``), and the copy is what is probed,
+    hashed and stored under the video's own path: replacing the inbox object afterwards
+    cannot change what the job analyses. The inbox object itself is left where it is.
 
     Args:
       path: The object's path under the tenant's inbox (``inbox/<tenant id>/``).
@@ -132,22 +173,30 @@ def video_from_storage(*, tenant: Tenant, uploader, path: str) -> Video:
     name = inbox_prefix(tenant) + "/".join(parts)
     if not default_storage.exists(name):
         raise AnalysisError("source_not_found", f"There is no file {'/'.join(parts)!r} in your storage inbox.")
-    size = default_storage.size(name)
-    upload_check(name=name, size=size)
-    with stored_path(name) as local:
-        info = media.probe(local, media_options())
-        sha256 = _sha256(local)
-    video = Video(
-        tenant=tenant,
-        uploader=uploader,
-        original_name=parts[-1][:255],
-        size_bytes=size,
-        sha256=sha256,
-        probe=info.to_dict(),
-    )
-    video.file.name = name
-    video.save()
-    return video
+    original = clean_name(parts[-1])
+    upload_check(name=original, size=default_storage.size(name))
+    with _private_copy(name, suffix=Path(original).suffix) as local:
+        size = os.path.getsize(local)
+        upload_check(name=original, size=size)  # the object may have grown since it was sized
+        video = _video_for(tenant=tenant, uploader=uploader, path=local, name=original, size=size)
+        with _PathFile(local, original) as content:
+            return _video_store(video, content)
+
+
+@contextmanager
+def _private_copy(name: str, *, suffix: str):
+    """A temporary local copy of a stored object, cut off one byte past ``MAX_UPLOAD_BYTES``
+    (so ``upload_check`` refuses it); removed afterwards unless storage moved it into place."""
+    fd, local = tempfile.mkstemp(prefix="inbox-", suffix=suffix, dir=settings.FILE_UPLOAD_TEMP_DIR)
+    try:
+        with default_storage.open(name, "rb") as stored, os.fdopen(fd, "wb") as out:
+            left = settings.MAX_UPLOAD_BYTES + 1
+            while left > 0 and (block := stored.read(min(1 << 20, left))):
+                out.write(block)
+                left -= len(block)
+        yield local
+    finally:
+        Path(local).unlink(missing_ok=True)
 
 
 def video_delete(*, video: Video) -> None:
@@ -157,12 +206,12 @@ def video_delete(*, video: Video) -> None:
 
 
 @contextmanager
-def _local_path(upload):
+def _local_path(upload, suffix: str | None = None):
     """A filesystem path holding the upload's bytes (Django's temp file when it has one)."""
     if hasattr(upload, "temporary_file_path"):
         yield upload.temporary_file_path()
         return
-    suffix = Path(upload.name).suffix
+    suffix = Path(upload.name).suffix if suffix is None else suffix
     with tempfile.NamedTemporaryFile(suffix=suffix, dir=settings.FILE_UPLOAD_TEMP_DIR) as tmp:
         upload.seek(0)
         for chunk in upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b""):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import convert, media
+from analysis import animated, convert, media
 from analysis.errors import AnalysisError, Cancelled
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,7 +102,7 @@ def test_lottie_has_the_schemas_required_fields_and_embedded_frames(clips, tmp_p
     # lottie-spec 1.0 schema: animation requires w, h, fr, ip, op, layers; v and assets for images.
     for key in ("v", "fr", "ip", "op", "w", "h", "layers", "assets"):
         assert key in doc, key
-    assert doc["v"] == convert.LOTTIE_VERSION
+    assert doc["v"] == animated.LOTTIE_VERSION
     assert (doc["w"], doc["h"], doc["fr"], doc["ip"]) == (160, 120, FPS, 0)
     assert doc["op"] == result.frames == len(doc["layers"]) == len(doc["assets"])
     assert abs(doc["op"] - FPS * DURATION) <= 1
@@ -233,7 +233,7 @@ def test_the_command_converts_and_prints_one_line(clips, tmp_path):
                     "--no-loop", "--out", str(out))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("\n") == 1 and proc.stdout.startswith(f"wrote {out} (webp, 64x48, 5 frames")
-    assert convert.webp_frames(out)[:3] == (64, 48, 5)
+    assert animated.webp_frames(out)[:3] == (64, 48, 5)
 
 
 def test_the_command_exits_1_with_one_line_on_bad_input(clips, tmp_path):

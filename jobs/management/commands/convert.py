@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 
 from analysis import convert
 from analysis.errors import AnalysisError
+from jobs.options import convert_limits, media_options
 
 
 class Command(BaseCommand):
@@ -46,9 +47,10 @@ class Command(BaseCommand):
             loop=not no_loop,
             quality=quality,
             threads=settings.ANALYSIS_CPU_THREADS,
+            **convert_limits(),
         )
         try:
-            result = convert.convert(source, out, options, on_progress=on_progress)
+            result = convert.convert(source, out, options, on_progress=on_progress, media_options=media_options())
         except AnalysisError as exc:
             if on_progress:
                 on_progress.clear()
