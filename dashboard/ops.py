@@ -66,11 +66,25 @@ def ready(request):
 @require_GET
 @never_cache
 def prometheus(request):
-    """``/metrics``; with ``METRICS_TOKEN`` set, only for ``Authorization: Bearer <token>``."""
-    if settings.METRICS_TOKEN:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), settings.METRICS_TOKEN.encode()):
-            return HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
+    """``/metrics``, only for ``Authorization: Bearer <METRICS_TOKEN>``.
+
+    The numbers tell an outsider how busy the product is and what each tenant spends, so
+    with no token set they are served only with ``DEBUG`` on (a laptop); otherwise the answer
+    is a 403 that says what to set.
+    """
+    if not settings.METRICS_TOKEN:
+        if settings.DEBUG:
+            return HttpResponse(metrics.render_metrics(), content_type=CONTENT_TYPE_LATEST)
+        return HttpResponse(
+            "Metrics are off: set METRICS_TOKEN and scrape with 'Authorization: Bearer <token>'.\n",
+            status=403,
+            content_type="text/plain",
+        )
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), settings.METRICS_TOKEN.encode()):
+        response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
     return HttpResponse(metrics.render_metrics(), content_type=CONTENT_TYPE_LATEST)
 
 

@@ -14,16 +14,16 @@ from django.db import transaction
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from analysis.errors import AnalysisError
-from cultivate.accounts.audit import audit_request
-from cultivate.api.files import signed_link
+from cultivate.accounts.audit import audit_request, client_ip
+from cultivate.api.throttling import page_rate_limit
 from dashboard.ranges import ranged_file_response
 from dashboard.review import review_context
-from jobs import budgets, conversions, costs, selectors, services, text_questions, uploads
+from jobs import budgets, conversions, costs, layout, selectors, services, shares, text_questions, uploads
 from jobs.corrections import job_review, label_accuracy
 from jobs.models import BudgetAlert, Job
 
@@ -89,7 +89,11 @@ def upload(request):
         "default_speakers": settings.DIARIZATION_SPEAKERS,
         "default_session": settings.DEFAULT_SESSION,
         "default_blur": request.tenant.blur_others_default or settings.BLUR_OTHERS_DEFAULT,
-        "priority_choices": Job.Priority.choices,
+        "priority_choices": [
+            (value, label)
+            for value, label in Job.Priority.choices
+            if value != Job.Priority.HIGH or services.high_priority_allowed(tenant=request.tenant, user=request.user)
+        ],
         "default_priority": request.tenant.default_priority,
         "usage": budgets.budget_usage(tenant=request.tenant),
         "per_minute": costs.per_minute(),
@@ -164,6 +168,7 @@ def job_detail(request, job_id):
         "attempts": list(job.attempt_log.all()),
         "can_act": request.membership.can_upload,
         "shared": _shared_clip(request, job),
+        "share_links": shares.share_links_for_job(request.tenant, job),
     }
     from dashboard.comments import comment_context  # that module imports this one
 
@@ -224,11 +229,12 @@ def job_result_download(request, job_id):
         raise Http404("This job has no result yet")
     stem = job.video.original_name.rsplit(".", 1)[0] or "result"
     response = JsonResponse(review, json_dumps_params={"ensure_ascii": False})
-    response["Content-Disposition"] = f'attachment; filename="{stem}.result.json"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{stem}.result.json")
     return response
 
 
 @member_required
+@page_rate_limit("questions", "QUESTION_CHECKS_PER_MINUTE")
 @require_http_methods(["GET", "POST"])
 def question_text(request):
     """Transcript-only analysis: paste utterances, get each labelled OEQ, CEQ or NONQ."""
@@ -237,6 +243,8 @@ def question_text(request):
     if request.method == "POST":
         try:
             rows = text_questions.label_lines(text.splitlines())
+        except text_questions.TextTooLarge as exc:
+            return render(request, "dashboard/questions.html", {**context, "error": str(exc)}, status=413)
         except ValueError as exc:
             return render(request, "dashboard/questions.html", {**context, "error": str(exc)}, status=400)
         if not rows:
@@ -254,7 +262,7 @@ def job_artifact(request, job_id, name):
     """A rendered highlight clip, thumbnail or caption file of the tenant's job."""
     job = _job_or_404(request, job_id)
     suffix = name[name.rfind(".") :]
-    path = f"results/{job.tenant_id}/{job.id}/highlights/{name}"
+    path = layout.clip_path(job, name)
     if suffix not in ARTIFACT_TYPES or not default_storage.exists(path):
         raise Http404("No such file")
     download = request.GET.get("download") == "1"
@@ -272,17 +280,20 @@ def job_artifact(request, job_id, name):
 @require_POST
 def job_share(request, job_id, name):
     """A link to one rendered clip that works without signing in for ``SHARE_LINK_TTL_S``
-    (a week), to send to the teacher; shown on the job page once, and audited."""
+    (a week) or until revoked, to send to the teacher; shown on the job page once (only its
+    hash is kept), listed there and in the admin area, and audited."""
     job = _job_or_404(request, job_id)
     if not request.membership.can_upload:
         return HttpResponseForbidden("Viewers cannot share clips.")
-    path = f"results/{job.tenant_id}/{job.id}/highlights/{name}"
-    if not default_storage.exists(path):
-        raise Http404("No such clip")
-    filename = f"{job.video.original_name.rsplit('.', 1)[0]}-{name}"
-    url, expires = signed_link(request, path, filename, settings.SHARE_LINK_TTL_S)
-    audit_request(request, "clip.share", target=job, details={"clip": name, "expires": expires.isoformat()})
-    request.session["shared_clip"] = {"job": str(job.id), "clip": name, "url": url, "expires": expires.isoformat()}
+    try:
+        link, token = shares.share_link_create(
+            tenant=request.tenant, job=job, clip=name, user=request.user, ip=client_ip(request)
+        )
+    except AnalysisError:
+        raise Http404("No such clip") from None
+    url = request.build_absolute_uri(reverse("dashboard:shared_clip", kwargs={"token": token}))
+    expires = link.expires_at.isoformat()
+    request.session["shared_clip"] = {"job": str(job.id), "clip": name, "url": url, "expires": expires}
     return redirect(reverse("dashboard:job", kwargs={"job_id": job.id}) + f"#clip-{name[:2]}")
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from jobs.models import Comment, Correction, Job, Video
+from jobs.models import Comment, Correction, Job, ShareLink, Video
 
 
 @admin.register(Video)
@@ -25,3 +25,13 @@ class CommentAdmin(admin.ModelAdmin):
 class CorrectionAdmin(admin.ModelAdmin):
     list_display = ("job", "kind", "author", "created_at")
     list_filter = ("kind", "tenant")
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Staff see and can revoke links (set revoked_at); the token itself exists nowhere."""
+
+    list_display = ("clip", "job", "tenant", "created_by", "created_at", "expires_at", "revoked_at")
+    list_filter = ("tenant",)
+    readonly_fields = ("tenant", "job", "clip", "token_hash", "created_by", "created_at")
+    raw_id_fields = ("revoked_by",)

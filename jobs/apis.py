@@ -29,10 +29,10 @@ from analysis import convert
 from cultivate.accounts.audit import audit_request
 from cultivate.api.authentication import caller
 from cultivate.api.errors import ApiError
-from cultivate.api.files import signed_link
+from cultivate.api.files import artifact_path, signed_link
 from cultivate.api.pagination import PAGE_PARAMETERS, CreatedCursor
 from cultivate.api.permissions import SUBMITTERS
-from jobs import conversions, selectors, services, uploads
+from jobs import conversions, layout, selectors, services, uploads
 from jobs.api_outputs import JOB_EXAMPLE, JobOutput
 from jobs.corrections import job_review
 from jobs.models import Job
@@ -253,22 +253,14 @@ class JobListApi(APIView):
                     audit_request(request, "job.create", target=job, details={"file": video.original_name})
         except BaseException:
             if new_video:
-                _drop_video(video, uploaded=bool(d.get("file")))  # refused (over budget): keep nothing
+                uploads.video_delete(video=video)  # refused (over budget): keep nothing (an inbox object stays)
             raise
         if job.created_at < started:  # lost a race with the same key: the first job stands
             if new_video:
-                _drop_video(video, uploaded=bool(d.get("file")))
+                uploads.video_delete(video=video)
             return _job_response(request, job, status.HTTP_200_OK, **{"Idempotent-Replayed": "true"})
         job = selectors.job_get(tenant=who.tenant, job_id=job.id)
         return _job_response(request, job, status.HTTP_202_ACCEPTED, Location=reverse("api:job", args=[job.id]))
-
-
-def _drop_video(video, *, uploaded: bool) -> None:
-    """Forget a video that did not become a job; an object from the tenant's inbox stays there."""
-    if uploaded:
-        uploads.video_delete(video=video)
-    else:
-        video.delete()
 
 
 # --- jobs: one job ------------------------------------------------------------------------
@@ -374,22 +366,24 @@ class JobArtifactsApi(APIView):
         job = _job_or_404(request, job_id)
         out = []
         if job.status == Job.Status.SUCCEEDED and job.result_file:
-            out.append(_artifact(request, job.result_file.name, "result.json", "result"))
+            out.append(_artifact(request, job, "result.json", "result"))
             output = conversions.output_name(job)
             if output:
-                out.append(_artifact(request, output, output.rsplit("/", 1)[-1], "output"))
-            folder = f"results/{job.tenant_id}/{job.id}/highlights"
+                out.append(_artifact(request, job, output.rsplit("/", 1)[-1], "output"))
+            folder = layout.clips_folder(job)
             try:
                 _, names = default_storage.listdir(folder)
             except FileNotFoundError:
                 names = []
             for name in sorted(names):
                 kind = ARTIFACT_KINDS.get(name[name.rfind(".") :])
-                if kind:
-                    out.append(_artifact(request, f"{folder}/{name}", f"highlights/{name}", kind))
+                if kind and artifact_path(job, f"highlights/{name}"):  # a name a link can carry
+                    out.append(_artifact(request, job, f"highlights/{name}", kind))
         return Response(ArtifactOutput(out, many=True).data)
 
 
-def _artifact(request, path: str, name: str, kind: str) -> dict:
-    url, expires = signed_link(request, path, name.replace("/", "-"))
-    return {"name": name, "kind": kind, "size_bytes": default_storage.size(path), "url": url, "expires_at": expires}
+def _artifact(request, job: Job, name: str, kind: str) -> dict:
+    """One artifact with its link; the link names the job and the artifact, never its path."""
+    url, expires = signed_link(request, job, name)
+    size = default_storage.size(artifact_path(job, name))
+    return {"name": name, "kind": kind, "size_bytes": size, "url": url, "expires_at": expires}

@@ -1,5 +1,6 @@
 """Budgets: hold a job's estimate against the tenant's month before it is queued, record
-what it really cost when it succeeds, and alert at the thresholds.
+what each attempt at it really cost when the attempt ends (however it ends), and alert at
+the thresholds.
 
 The check is race-free: it runs inside the transaction that creates the job, after taking
 a row lock on the tenant (``SELECT ... FOR UPDATE`` on PostgreSQL), so concurrent
@@ -23,7 +24,7 @@ from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_record
 from cultivate.accounts.models import Membership, Tenant
 from jobs import costs
-from jobs.models import BudgetAlert, CostEntry, Job, month_of
+from jobs.models import BudgetAlert, CostEntry, Job, JobAttempt, month_of
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +96,17 @@ def budget_hold(*, tenant: Tenant, estimate: Decimal) -> Usage:
     return usage
 
 
-def cost_record(*, job: Job, usage: costs.Usage) -> Decimal:
-    """Write the job's ledger lines and its cost. Runs in the transaction that ends the job."""
+def cost_record(*, job: Job, attempt: JobAttempt, usage: costs.Usage) -> Decimal:
+    """Write one attempt's ledger lines and bring the job's cost up to date (the sum of all
+    its attempts: failed, timed-out, cancelled and lost attempts used machines too).
+    Runs in the transaction that ends the attempt. Returns the attempt's amount."""
     month = month_of(timezone.now())
     amount = Decimal(0)
     for line in costs.lines(usage):
         CostEntry.objects.create(
             tenant_id=job.tenant_id,
             job=job,
+            attempt=attempt,
             kind=line.kind,
             quantity=line.quantity,
             unit_price=line.unit_price,
@@ -110,7 +114,8 @@ def cost_record(*, job: Job, usage: costs.Usage) -> Decimal:
             month=month,
         )
         amount += line.amount
-    Job.objects.filter(id=job.id).update(cost=amount)
+    total = CostEntry.objects.filter(job=job).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    Job.objects.filter(id=job.id).update(cost=total)
     transaction.on_commit(lambda: budget_alerts_check(tenant_id=job.tenant_id))
     return amount
 

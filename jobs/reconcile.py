@@ -5,8 +5,10 @@ Run periodically (``manage.py reconcile --every 30``; ``manage.py serve`` starts
 - A running job whose worker has not written a heartbeat for ``JOB_LOST_AFTER_S`` lost its
   worker (killed, machine gone). It is queued again, or failed as ``worker_lost`` once it
   has used ``JOB_MAX_ATTEMPTS``.
-- A queued job that Redis does not know (Redis restarted empty, or the enqueue failed while
-  Redis was down) is enqueued again once its retry wait is over.
+- A queued job that was handed to RQ but that Redis does not know (Redis restarted empty,
+  or the enqueue failed while Redis was down) is enqueued again.
+- Queued jobs waiting for their tenant's turn, or for their retry wait to end, are handed to
+  RQ as the tenant's fair share allows (``jobs.dispatch``).
 - A webhook delivery whose next attempt is due is handed to a worker.
 - RQ's own registries are cleaned so abandoned RQ jobs do not pile up.
 
@@ -27,7 +29,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job as RqJob
 
-from jobs import chunked, services, webhooks
+from jobs import attempts, chunked, dispatch, webhooks
 from jobs.models import Job, JobAttempt
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,8 @@ ALIVE = {"queued", "scheduled", "started", "deferred"}
 
 
 def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict[str, int]:
-    """One pass. Returns how many jobs were requeued, failed and re-enqueued, how many
-    webhook deliveries were handed to a worker, and how many abandoned uploads were swept.
+    """One pass. Returns how many jobs were requeued, failed, re-enqueued and dispatched, how
+    many webhook deliveries were handed to a worker, and how many abandoned uploads were swept.
 
     Args:
       lost_after_s: Heartbeat age after which a running job's worker counts as lost.
@@ -52,12 +54,16 @@ def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict
     for job in Job.objects.filter(status=Job.Status.RUNNING).filter(
         Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
     ):
-        status = services.job_retry_or_fail(
+        # Fenced on the attempt and on the heartbeat still being stale: a worker that wrote
+        # one meanwhile keeps its job; the lost worker's own writes are refused from now on.
+        status = attempts.job_retry_or_fail(
             job_id=job.id,
+            attempt=job.current_attempt,
             code="worker_lost",
             message="The worker running this job stopped answering (killed, or its machine was lost).",
             outcome=JobAttempt.Outcome.LOST,
             delay_s=0,
+            stale_before=stale,
         )
         if status == Job.Status.QUEUED:
             counts["requeued"] += 1
@@ -66,13 +72,17 @@ def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict
             counts["failed"] += 1
             log.warning("job %s: worker lost on its last attempt; failed", job.id)
 
-    waiting = Job.objects.filter(status=Job.Status.QUEUED, updated_at__lt=now - timedelta(seconds=grace_s)).filter(
-        Q(not_before__isnull=True) | Q(not_before__lte=now)
+    # Jobs handed to RQ that Redis does not hold (it restarted empty, or was down when they
+    # were handed over) are enqueued again.
+    handed = Job.objects.filter(
+        status=Job.Status.QUEUED, dispatched_at__isnull=False, updated_at__lt=now - timedelta(seconds=grace_s)
     )
-    for job in waiting:
-        if not _in_rq(job.queue, job.rq_id) and services.job_enqueue(job_id=job.id):
+    for job in handed:
+        if not _in_rq(job.queue, job.rq_id) and dispatch.job_enqueue(job_id=job.id):
             counts["enqueued"] += 1
             log.warning("job %s: queued in the database but not in Redis; enqueued again", job.id)
+    # Jobs waiting their tenant's turn, or whose retry wait is over, are handed over if it is their turn.
+    counts["dispatched"] = dispatch.dispatch_due()
 
     # Webhook deliveries whose retry time has come, or whose worker died mid-send.
     # One still waiting in RQ (behind a long job, say) is left there rather than doubled.

@@ -16,17 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
+import http.client
 import json
 import logging
 import secrets
-import socket
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import django_rq
 from django.conf import settings
@@ -39,6 +35,7 @@ from redis.exceptions import RedisError
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_record
 from cultivate.accounts.models import Tenant
+from jobs import outbound
 from jobs.models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -55,15 +52,25 @@ def webhook_create(*, tenant: Tenant, url: str, events: list[str], description: 
     """A new endpoint with a fresh secret.
 
     Raises:
-      AnalysisError: ``bad_webhook`` for a URL or event list that cannot be used.
+      AnalysisError: ``bad_webhook`` for a URL or event list that cannot be used;
+        ``webhook_limit`` when the tenant has ``WEBHOOK_MAX_ENDPOINTS`` already.
     """
-    return WebhookEndpoint.objects.create(
-        tenant=tenant,
-        url=_valid_url(url),
-        events=_valid_events(events),
-        description=description[:200],
-        secret="whsec_" + secrets.token_urlsafe(32),
-    )
+    url, events = _valid_url(url), _valid_events(events)
+    with transaction.atomic():
+        Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).first()  # count and add as one
+        if WebhookEndpoint.objects.filter(tenant=tenant).count() >= settings.WEBHOOK_MAX_ENDPOINTS:
+            raise AnalysisError(
+                "webhook_limit",
+                f"An organisation can have at most {settings.WEBHOOK_MAX_ENDPOINTS} webhook endpoints; "
+                "remove one you no longer use first.",
+            )
+        return WebhookEndpoint.objects.create(
+            tenant=tenant,
+            url=url,
+            events=events,
+            description=description[:200],
+            secret="whsec_" + secrets.token_urlsafe(32),
+        )
 
 
 def webhook_update(
@@ -104,25 +111,10 @@ def _valid_events(events: list[str]) -> list[str]:
 
 
 def _valid_url(url: str) -> str:
-    parts = urlsplit((url or "").strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AnalysisError("bad_webhook", "The URL must start with https:// (or http://) and name a host.")
-    if not settings.WEBHOOK_ALLOW_PRIVATE and _is_private(parts.hostname):
-        raise AnalysisError("bad_webhook", "The URL points at a private or local address, which is not allowed.")
-    return parts.geturl()
-
-
-def _is_private(host: str) -> bool:
-    """True if any address the host resolves to is loopback, private, link-local or reserved."""
     try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False  # unresolvable now: the delivery will fail and say so
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            return True
-    return False
+        return outbound.check_url(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE)
+    except outbound.Refused as exc:
+        raise AnalysisError("bad_webhook", f"This URL cannot be used: {exc}.") from None
 
 
 # --- events and deliveries ----------------------------------------------------------------
@@ -167,20 +159,32 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a past delivery again, as a new delivery with the same event id and body.
 
     Raises:
-      AnalysisError: ``webhook_disabled`` if the endpoint is switched off.
+      AnalysisError: ``webhook_disabled`` if the endpoint is switched off; ``rate_limited``
+        after ``WEBHOOK_REDELIVERIES_PER_MINUTE`` redeliveries to the endpoint in a minute.
     """
-    endpoint = WebhookEndpoint.objects.get(id=delivery.endpoint_id)  # fresh: it may just have been switched off
-    if not endpoint.is_active:
-        raise AnalysisError("webhook_disabled", "This endpoint is switched off; switch it on to redeliver.")
-    copy = WebhookDelivery.objects.create(
-        endpoint=endpoint,
-        event=delivery.event,
-        event_id=delivery.event_id,
-        payload=delivery.payload,
-        redelivery_of=delivery,
-        next_attempt_at=timezone.now(),
-    )
-    transaction.on_commit(lambda: delivery_enqueue(delivery_id=copy.id))
+    with transaction.atomic():
+        # Locked, so parallel requests are counted one after the other.
+        endpoint = WebhookEndpoint.objects.select_for_update().get(id=delivery.endpoint_id)
+        if not endpoint.is_active:
+            raise AnalysisError("webhook_disabled", "This endpoint is switched off; switch it on to redeliver.")
+        recent = WebhookDelivery.objects.filter(
+            endpoint=endpoint, redelivery_of__isnull=False, created_at__gte=timezone.now() - timedelta(seconds=60)
+        ).count()
+        if recent >= settings.WEBHOOK_REDELIVERIES_PER_MINUTE:
+            raise AnalysisError(
+                "rate_limited",
+                f"At most {settings.WEBHOOK_REDELIVERIES_PER_MINUTE} redeliveries a minute go to one endpoint; "
+                "try again in a minute.",
+            )
+        copy = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event=delivery.event,
+            event_id=delivery.event_id,
+            payload=delivery.payload,
+            redelivery_of=delivery,
+            next_attempt_at=timezone.now(),
+        )
+        transaction.on_commit(lambda: delivery_enqueue(delivery_id=copy.id))
     return copy
 
 
@@ -227,43 +231,35 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a redirect is an answer we do not follow: it counts as a failure
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> dict:
+    """One signed POST, through ``jobs.outbound`` (addresses checked once and connected to,
+    one deadline for the whole exchange, no redirects followed)."""
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     timestamp = int(time.time())
-    request = urllib.request.Request(
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "X-Cultivate-Event": delivery.event,
-            "X-Cultivate-Event-Id": str(delivery.event_id),
-            "X-Cultivate-Delivery": str(delivery.id),
-            "X-Cultivate-Signature": sign(endpoint.secret, timestamp, body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Cultivate-Event": delivery.event,
+        "X-Cultivate-Event-Id": str(delivery.event_id),
+        "X-Cultivate-Delivery": str(delivery.id),
+        "X-Cultivate-Signature": sign(endpoint.secret, timestamp, body),
+    }
     start = time.perf_counter()
     outcome = {"status": None, "excerpt": "", "error": ""}
     try:
-        if not settings.WEBHOOK_ALLOW_PRIVATE and _is_private(urlsplit(endpoint.url).hostname or ""):
-            raise ValueError("the URL now points at a private or local address")
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_S) as response:
-            outcome["status"] = response.status
-            outcome["excerpt"] = response.read(EXCERPT_CHARS).decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        outcome["status"] = exc.code
-        outcome["excerpt"] = exc.read(EXCERPT_CHARS).decode("utf-8", "replace") if exc.fp else ""
-        outcome["error"] = f"HTTP {exc.code}"
-    except (OSError, ValueError) as exc:  # refused, timed out, DNS, TLS, a bad URL
+        answer = outbound.post(
+            endpoint.url,
+            body,
+            headers,
+            deadline_s=settings.WEBHOOK_TIMEOUT_S,
+            allow_private=settings.WEBHOOK_ALLOW_PRIVATE,
+            limit=EXCERPT_CHARS,
+        )
+        outcome["status"] = answer.status
+        outcome["excerpt"] = answer.body.decode("utf-8", "replace")
+        if not 200 <= answer.status < 300:
+            outcome["error"] = f"HTTP {answer.status}"
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # refused, timed out, DNS, TLS, a bad answer
         outcome["error"] = f"{exc.__class__.__name__}: {exc}"[:300]
     outcome["duration_ms"] = int((time.perf_counter() - start) * 1000)
     return outcome

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import connection
+from django.http import HttpRequest
 
 from cultivate.accounts.models import Membership
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory
@@ -82,8 +83,8 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture
 def redis_queues():
-    """The real RQ queues, emptied before and after the test."""
-    queues = [django_rq.get_queue(name) for name in ("high", "default", "low")]
+    """The real RQ queues (high, default, low, then webhooks), emptied before and after the test."""
+    queues = [django_rq.get_queue(name) for name in ("high", "default", "low", "webhooks")]
     for q in queues:
         q.empty()
     yield queues
@@ -142,6 +143,18 @@ WORKER_COMMAND = [sys.executable, "manage.py", "rqworker", "high", "default", "l
                   "--worker-class", "rq.worker.SimpleWorker"]  # fmt: skip
 
 
+# The webhook delivery worker: a queue and a process of its own, as `make run` starts it.
+DELIVERY_WORKER_COMMAND = [sys.executable, "manage.py", "rqworker", "webhooks", "--burst",
+                           "--worker-class", "rq.worker.SimpleWorker"]  # fmt: skip
+
+
+def run_delivery_worker(**env: str) -> subprocess.CompletedProcess:
+    """``manage.py rqworker webhooks --burst``: sends the deliveries waiting on their queue."""
+    return subprocess.run(
+        DELIVERY_WORKER_COMMAND, cwd=ROOT, env=worker_env(**env), capture_output=True, text=True, timeout=300
+    )
+
+
 def run_worker_process(**env: str) -> subprocess.CompletedProcess:
     """``manage.py rqworker --burst`` in its own process, on the test database and Redis."""
     return subprocess.run(WORKER_COMMAND, cwd=ROOT, env=worker_env(**env), capture_output=True, text=True, timeout=300)
@@ -155,7 +168,9 @@ def start_worker_process(**env: str) -> subprocess.Popen:
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    # The sign-in throttle (django-axes) wants a request in authenticate(); the test client's
+    # login() has none of its own.
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 
@@ -166,3 +181,91 @@ def uploaded(path: Path) -> TemporaryUploadedFile:
     upload.write(data)
     upload.seek(0)
     return upload
+
+
+# --- Real server processes: the web as `manage.py serve` starts it ----------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process under it (uvicorn's parent and its worker processes)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children = task.read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            found += process_tree(int(child))
+    return found
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory (VmRSS) of ``pid`` and every process under it, in bytes."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total
+
+
+def wait_for_http(url: str, seconds: float = 90) -> int:
+    """The status of the first answer from ``url`` (4xx and 5xx included), waiting for the server."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=3) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} never answered")
+
+
+def start_web_server(port: int, log: Path, **env: str) -> subprocess.Popen:
+    """The web server exactly as ``manage.py serve`` starts it (its ``web_command``), on the test
+    database and Redis, logging to ``log``; its own process group (stop_process_group)."""
+    from dashboard.management.commands.serve import web_command
+
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            web_command("127.0.0.1", port),
+            cwd=ROOT,
+            env=worker_env(PYTHONUNBUFFERED="1", **env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_process_group(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM to the process group ``proc`` leads, SIGKILL if it is still there after ``timeout``."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    except ProcessLookupError:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()

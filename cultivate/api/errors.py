@@ -7,6 +7,7 @@ views all come out the same way.
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -32,6 +33,9 @@ ANALYSIS_STATUS = {
     "too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "bad_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     "webhook_disabled": status.HTTP_409_CONFLICT,
+    "webhook_limit": status.HTTP_409_CONFLICT,
+    "priority_not_allowed": status.HTTP_403_FORBIDDEN,
+    "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
 }
 
 # DRF's exceptions, by class: (code, message when DRF's own is not helpful).
@@ -58,6 +62,10 @@ def exception_handler(exc, context):
     if isinstance(exc, AnalysisError):
         code = ANALYSIS_STATUS.get(exc.code, 400) if exc.permanent else status.HTTP_503_SERVICE_UNAVAILABLE
         exc = ApiError(exc.code, exc.message, status_code=code)
+    elif isinstance(exc, RequestDataTooBig):  # a body past DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = ApiError(
+            "too_large", "The request body is too large.", status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not an API error: Django's 500 handler (below) answers

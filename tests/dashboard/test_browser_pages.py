@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from cultivate.accounts.models import Membership
-from jobs import comments, services, uploads
+from jobs import comments, dispatch, services, uploads
 from jobs.models import Job
 from tests.conftest import run_worker_process, uploaded
 from tests.dashboard.test_browser import browser, sign_in, snapshot  # noqa: F401  (browser is a fixture)
@@ -41,7 +41,7 @@ def analysed(tenant_a, alice, bob, lesson, redis_queues):
     staff = MembershipFactory(user__username="olga", user__is_staff=True, tenant=tenant_a, role=Membership.Role.ADMIN)
     video = uploads.video_create(tenant=tenant_a, uploader=bob, upload=uploaded(lesson))
     job = services.job_create(tenant=tenant_a, video=video, created_by=bob, teacher="Ms Rivera")
-    services.job_enqueue(job_id=job.id)
+    dispatch.job_enqueue(job_id=job.id)
     worker = run_worker_process()
     assert worker.returncode == 0, worker.stderr[-2000:]
     job.refresh_from_db()

@@ -68,11 +68,11 @@ def test_it_uploads_in_chunks_and_queues_one_job(client, bob, media_dir, redis_q
     assert session["offset"] == 0 and session["chunk_bytes"] == CHUNK and session["size"] == len(data)
 
     assert send_all(client, session["id"], data) == len(data)
-    response = finish(client, session["id"], priority="high", speakers="3", blur_others="1", teacher="Ms  Rivera")
+    response = finish(client, session["id"], priority="low", speakers="3", blur_others="1", teacher="Ms  Rivera")
     assert response.status_code == 201, response.content
     job = Job.objects.get(id=response.json()["job"]["id"])
     assert response.json()["job"]["url"] == f"/jobs/{job.id}/"
-    assert job.queue == "high" and job.options["speakers"] == 3 and job.options["blur_others"] is True
+    assert job.queue == "low" and job.options["speakers"] == 3 and job.options["blur_others"] is True
     assert job.idempotency_key == session["id"] and job.created_by == bob and job.teacher == "Ms Rivera"
     assert job.video.original_name == "lesson.mp4" and job.video.size_bytes == len(data)
     assert job.video.file.read() == data  # every chunk, in order

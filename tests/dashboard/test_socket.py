@@ -6,7 +6,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
 from cultivate.asgi import application
-from jobs import services
+from jobs import attempts
 from tests.conftest import login
 from tests.factories import JobFactory
 
@@ -34,8 +34,10 @@ def test_it_streams_progress_events_for_a_job(client, bob, tenant_a):
         assert connected
         first = await communicator.receive_json_from(timeout=5)
         assert (first["id"], first["status"]) == (str(job.id), "queued")
-        await sync_to_async(services.job_start)(job_id=job.id)
-        await sync_to_async(services.job_progress)(job_id=job.id, stage="transcribing", progress=42)
+        started = await sync_to_async(attempts.job_start)(job_id=job.id)
+        await sync_to_async(attempts.job_progress)(
+            job_id=job.id, attempt=started.current_attempt, stage="transcribing", progress=42
+        )
         started = await communicator.receive_json_from(timeout=5)
         progressed = await communicator.receive_json_from(timeout=5)
         await communicator.disconnect()
@@ -80,8 +82,8 @@ def test_the_tenant_socket_carries_only_its_own_tenants_jobs(client, alice, char
     async def scenario():
         communicator, connected = await _connect("/ws/tenant/", headers)
         assert connected
-        await sync_to_async(services.job_start)(job_id=theirs.id)
-        await sync_to_async(services.job_start)(job_id=mine.id)
+        await sync_to_async(attempts.job_start)(job_id=theirs.id)
+        await sync_to_async(attempts.job_start)(job_id=mine.id)
         event = await communicator.receive_json_from(timeout=5)
         nothing_else = await communicator.receive_nothing(timeout=0.5)
         await communicator.disconnect()

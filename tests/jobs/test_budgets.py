@@ -11,7 +11,7 @@ from django.db import connection
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.models import AuditEntry
-from jobs import budgets, costs, services
+from jobs import attempts, budgets, costs, services
 from jobs.models import BudgetAlert, CostEntry, Job, Video, WebhookDelivery
 from tests.conftest import login
 from tests.factories import VideoFactory
@@ -66,11 +66,11 @@ def test_a_job_that_does_not_fit_is_refused_and_nothing_is_queued(tenant_a, bob,
 def test_a_finished_job_records_its_cost_and_releases_its_hold(tenant_a, bob, redis_queues):
     job = services.job_create(tenant=tenant_a, video=video(tenant_a), created_by=bob)
     assert budgets.budget_usage(tenant=tenant_a).reserved == Decimal("0.3")
-    services.job_start(job_id=job.id)
+    attempt = attempts.job_start(job_id=job.id).current_attempt
     result = {
         "timings": {"transcribe": {"wall_s": 9, "cpu_s": 9, "device": "cpu"}, "total": {"wall_s": 10, "cpu_s": 15}}
     }
-    assert services.job_succeed(job_id=job.id, result=result, stored_bytes=0)
+    assert attempts.job_succeed(job_id=job.id, attempt=attempt, result=result, stored_bytes=0)
     job.refresh_from_db()
     lines = {e.kind: e.amount for e in CostEntry.objects.filter(job=job)}
     assert lines["cpu"] == Decimal("0.015")
@@ -90,10 +90,12 @@ def test_alerts_fire_once_at_80_and_100_percent(tenant_a, alice, bob, redis_queu
 
     def spend(amount: str):
         job = services.job_create(tenant=tenant_a, video=video(tenant_a, minutes=0.01), created_by=bob)
-        services.job_start(job_id=job.id)
+        attempt = attempts.job_start(job_id=job.id).current_attempt
         cpu = float(Decimal(amount) / Decimal("0.001"))
         with django_capture_on_commit_callbacks(execute=True):
-            services.job_succeed(job_id=job.id, result={"timings": {"total": {"wall_s": 1, "cpu_s": cpu}}})
+            attempts.job_succeed(
+                job_id=job.id, attempt=attempt, result={"timings": {"total": {"wall_s": 1, "cpu_s": cpu}}}
+            )
 
     spend("0.50")
     assert not BudgetAlert.objects.exists()

@@ -60,7 +60,14 @@ def test_a_killed_worker_is_found_and_another_finishes_the_job(long_lesson, tena
     assert job.status == Job.Status.RUNNING  # nobody told the database: it looks alive
 
     time.sleep(1.2)
-    assert reconcile(lost_after_s=1) == {"requeued": 1, "failed": 0, "enqueued": 0, "webhooks": 0, "uploads": 0}
+    assert reconcile(lost_after_s=1) == {
+        "requeued": 1,
+        "failed": 0,
+        "enqueued": 0,
+        "dispatched": 0,
+        "webhooks": 0,
+        "uploads": 0,
+    }
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED and job.error_code == "worker_lost"
 
@@ -145,7 +152,7 @@ def test_the_reconciler_fails_a_lost_job_on_its_last_attempt(media_dir, tenant_a
     settings.JOB_MAX_ATTEMPTS = 2
     job = submit(media_dir / "lesson.mp4", tenant_a, bob)
     stale = timezone.now() - timedelta(minutes=5)
-    Job.objects.filter(id=job.id).update(status=Job.Status.RUNNING, attempts=2, heartbeat_at=stale)
+    Job.objects.filter(id=job.id).update(status=Job.Status.RUNNING, attempts=2, current_attempt=2, heartbeat_at=stale)
     JobAttempt.objects.create(job=job, number=2, started_at=stale)
     assert reconcile()["failed"] == 1
     job.refresh_from_db()
@@ -156,4 +163,4 @@ def test_the_reconciler_fails_a_lost_job_on_its_last_attempt(media_dir, tenant_a
 def test_a_running_job_with_a_fresh_heartbeat_is_left_alone(media_dir, tenant_a, bob):
     job = submit(media_dir / "lesson.mp4", tenant_a, bob)
     Job.objects.filter(id=job.id).update(status=Job.Status.RUNNING, attempts=1, heartbeat_at=timezone.now())
-    assert reconcile() == {"requeued": 0, "failed": 0, "enqueued": 0, "webhooks": 0, "uploads": 0}
+    assert reconcile() == {"requeued": 0, "failed": 0, "enqueued": 0, "dispatched": 0, "webhooks": 0, "uploads": 0}

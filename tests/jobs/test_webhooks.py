@@ -18,7 +18,7 @@ from cultivate.accounts.models import AuditEntry
 from jobs import services, webhooks
 from jobs.models import Job, WebhookDelivery, WebhookEndpoint
 from jobs.reconcile import reconcile
-from tests.conftest import ROOT, run_worker_process, uploaded
+from tests.conftest import ROOT, run_delivery_worker, run_worker_process, uploaded
 from tests.factories import JobFactory
 from tests.receiver import Receiver
 
@@ -102,10 +102,10 @@ def test_a_500_is_retried_with_backoff_until_it_is_delivered(tenant_a, redis_que
 
         # The reconciler hands the due delivery to a real worker, which delivers it. (The
         # attempts above were made in this process: their RQ job is dropped as a worker's would be.)
-        redis_queues[0].empty()
+        redis_queues[3].empty()
         WebhookDelivery.objects.filter(id=delivery.id).update(next_attempt_at=timezone.now() - timedelta(seconds=60))
         assert reconcile()["webhooks"] == 1
-        done = run_worker_process(WEBHOOK_ALLOW_PRIVATE="true")
+        done = run_delivery_worker(WEBHOOK_ALLOW_PRIVATE="true")
         delivery.refresh_from_db()
         assert delivery.status == WebhookDelivery.Status.SUCCEEDED, done.stderr[-2000:]
         assert delivery.attempts == 3 and len(receiver.requests) == 3
@@ -207,11 +207,11 @@ def test_a_job_sends_queued_progress_and_succeeded_through_a_real_worker(media_d
         with uploaded(Path(media_dir) / "lesson.mp4") as upload:
             video = uploads.video_create(tenant=tenant_a, uploader=bob, upload=upload)
         job = services.job_create(tenant=tenant_a, video=video, created_by=bob)
-        done = run_worker_process(WEBHOOK_ALLOW_PRIVATE="true")  # runs the job, then its deliveries
+        done = run_worker_process(WEBHOOK_ALLOW_PRIVATE="true")  # runs the job
         job.refresh_from_db()
         assert job.status == Job.Status.SUCCEEDED, done.stderr[-2000:]
-        # Deliveries made by the job were queued while the worker ran; a second burst sends the rest.
-        run_worker_process(WEBHOOK_ALLOW_PRIVATE="true")
+        # The job's deliveries waited on their own queue; the delivery worker sends them.
+        run_delivery_worker(WEBHOOK_ALLOW_PRIVATE="true")
     events = receiver.events()
     assert events[0] == "job.queued" and events[-1] == "job.succeeded"
     assert "job.progress" in events
@@ -227,9 +227,9 @@ def test_the_reconciler_neither_doubles_a_waiting_delivery_nor_loses_a_forgotten
     endpoint_for(tenant_a, "http://127.0.0.1:9/hook")
     (delivery,) = webhooks.event_emit(tenant=tenant_a, event="job.failed", data={})  # enqueued on commit
     delivery.refresh_from_db()
-    assert delivery.rq_id and redis_queues[0].count == 1
+    assert delivery.rq_id and redis_queues[3].count == 1
     WebhookDelivery.objects.filter(id=delivery.id).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
     assert reconcile()["webhooks"] == 0  # still waiting in RQ behind other work
-    django_rq.get_connection("high").flushdb()  # Redis restarts empty
+    django_rq.get_connection("webhooks").flushdb()  # Redis restarts empty
     assert reconcile()["webhooks"] == 1
-    assert redis_queues[0].count == 1
+    assert redis_queues[3].count == 1
