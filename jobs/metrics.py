@@ -95,11 +95,13 @@ class CultivateCollector:
             hooks.add_metric([r["event"], r["status"]], r["n"])
         yield hooks
 
+        # By tenant id, not name or slug (a slug is made from the name): whoever reads the
+        # metrics learns spend, not which school spends it.
         cost = CounterMetricFamily(
-            "cultivate_cost", "Recorded cost by tenant and kind.", labels=["tenant", "kind", "currency"]
+            "cultivate_cost", "Recorded cost by tenant id and kind.", labels=["tenant_id", "kind", "currency"]
         )
-        for r in CostEntry.objects.values("tenant__slug", "kind").annotate(total=Sum("amount")).order_by():
-            cost.add_metric([r["tenant__slug"], r["kind"], settings.COST_CURRENCY], float(r["total"]))
+        for r in CostEntry.objects.values("tenant_id", "kind").annotate(total=Sum("amount")).order_by():
+            cost.add_metric([str(r["tenant_id"]), r["kind"], settings.COST_CURRENCY], float(r["total"]))
         yield cost
 
         try:

@@ -31,7 +31,9 @@ class TextInput(serializers.Serializer):
     lines = serializers.ListField(
         child=serializers.CharField(max_length=2000, allow_blank=True),
         max_length=text_questions.MAX_LINES,
-        help_text="Utterances, one per item; an optional 'Speaker: ' prefix is kept apart.",
+        help_text=f"Utterances, one per item; an optional 'Speaker: ' prefix is kept apart. At most "
+        f"{text_questions.MAX_LINES} lines (else 400 `validation_error`) and {text_questions.MAX_CHARS:,} "
+        "characters in all (else 413 `text_too_large`).",
     )
 
 
@@ -76,11 +78,31 @@ class AnalyzeTextApi(APIView):
         tags=["questions"],
     )
     def post(self, request):
+        _refuse_a_body_over_the_limit(request)
         data = TextInput(data=request.data)
         data.is_valid(raise_exception=True)
-        rows = text_questions.label_lines(data.validated_data["lines"])
+        try:
+            rows = text_questions.label_lines(data.validated_data["lines"])
+        except text_questions.TextTooLarge as exc:
+            raise ApiError(exc.code, str(exc), status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE) from None
         return Response(
             {"lines": [vars(r) for r in rows], "summary": text_questions.summary(rows)}, status=status.HTTP_200_OK
+        )
+
+
+def _refuse_a_body_over_the_limit(request) -> None:
+    """``DATA_UPLOAD_MAX_MEMORY_SIZE`` applies to JSON bodies too (DRF reads ``request.body``), but
+    Django answers that with an HTML 400; say it in the API's shape, before reading the body."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if limit is not None and length > limit:
+        raise ApiError(
+            "too_large",
+            f"The request body is {length:,} bytes; at most {limit:,} are accepted.",
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
 
 

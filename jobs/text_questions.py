@@ -21,8 +21,26 @@ log = logging.getLogger(__name__)
 # "Teacher: What do you see?" -> speaker "Teacher". A short name without punctuation only.
 _SPEAKER = re.compile(r"^\s*([A-Za-z][\w .'-]{0,30}):\s+(\S.*)$")
 CACHE_SECONDS = 30 * 86400
-MAX_LINES = 5000
+# What one request may ask for (the page and the API alike): the classifier's work grows with
+# both, and nothing else bounds them.
+MAX_LINES = 500
+MAX_CHARS = 100_000
 PUBLIC_LABELS = {"OEQ": "OEQ", "CEQ": "CEQ", "NQ": "NONQ"}
+
+
+class TextTooLarge(ValueError):
+    """More lines or characters than one request may label (the API answers ``413 text_too_large``)."""
+
+    code = "text_too_large"
+
+
+def check_size(lines: list[str]) -> None:
+    """Raises:
+    TextTooLarge: more than ``MAX_LINES`` non-blank lines or ``MAX_CHARS`` characters."""
+    if sum(1 for line in lines if line.strip()) > MAX_LINES:
+        raise TextTooLarge(f"At most {MAX_LINES} lines at a time.")
+    if sum(len(line) for line in lines) > MAX_CHARS:
+        raise TextTooLarge(f"At most {MAX_CHARS:,} characters at a time.")
 
 
 @dataclass
@@ -43,11 +61,10 @@ def label_lines(lines: list[str]) -> list[LabelledLine]:
     """Label each non-blank line (an optional ``speaker:`` prefix is kept apart).
 
     Raises:
-      ValueError: more than ``MAX_LINES`` lines.
+      TextTooLarge: more than ``MAX_LINES`` lines or ``MAX_CHARS`` characters.
     """
+    check_size(lines)
     rows = [split_speaker(line) for line in lines if line.strip()]
-    if len(rows) > MAX_LINES:
-        raise ValueError(f"At most {MAX_LINES} lines at a time.")
     version = questions.model_version()
     keys = {text: f"questions:{version}:{hashlib.sha256(text.encode()).hexdigest()}" for _, text in rows}
     try:

@@ -35,7 +35,13 @@ class NewKeyOutput(KeyOutput):
 class KeyCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.COACH)
-    requests_per_minute = serializers.IntegerField(min_value=1, max_value=100000, required=False, allow_null=True)
+    requests_per_minute = serializers.IntegerField(
+        min_value=1,
+        max_value=100000,
+        required=False,
+        allow_null=True,
+        help_text="At most the tenant's limit; a key making a key: at most its own (and its own when left out).",
+    )
 
     def validate_name(self, value: str) -> str:
         if not value.strip():
@@ -66,13 +72,18 @@ class KeyListApi(APIView):
         d = data.validated_data
         with transaction.atomic():
             who = caller(request)
-            key, raw = services.apikey_create(
-                tenant=who.tenant,
-                name=d["name"],
-                role=d["role"],
-                created_by=who.user,  # None when a key makes a key
-                requests_per_minute=d.get("requests_per_minute"),
-            )
+            try:
+                key, raw = services.apikey_create(
+                    tenant=who.tenant,
+                    name=d["name"],
+                    role=d["role"],
+                    created_by=who.user,  # None when a key makes a key
+                    requests_per_minute=d.get("requests_per_minute"),
+                    creator_key=who.key,
+                )
+            except ValueError as exc:
+                message = str(exc)[:1].upper() + str(exc)[1:] + "."
+                raise ApiError("validation_error", message, status_code=400) from None
             audit_request(request, "apikey.create", target=key, details={"prefix": key.prefix, "role": key.role})
         key.key = raw
         return Response(NewKeyOutput(key).data, status=status.HTTP_201_CREATED)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from cultivate.accounts import sockets
 from cultivate.accounts.models import Invitation, Membership, Tenant
 
 
@@ -176,10 +177,13 @@ def member_role_change(*, membership: Membership, role: str) -> Membership:
 
 @transaction.atomic
 def member_remove(*, membership: Membership) -> None:
-    """Take a user out of the tenant (the user account stays).
+    """Take a user out of the tenant (the user account stays); their open WebSockets in the
+    tenant are closed once this commits.
 
     Raises:
       ValueError: this would leave the tenant without an admin.
     """
     _refuse_losing_last_admin(membership)
+    user_id, tenant_id = membership.user_id, membership.tenant_id
     membership.delete()
+    sockets.close_member_sockets(user_id=user_id, tenant_id=tenant_id)

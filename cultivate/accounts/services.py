@@ -6,11 +6,13 @@ import re
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from cultivate.accounts import sockets
 from cultivate.accounts.models import ApiKey, Membership, Tenant
 
 
@@ -30,9 +32,14 @@ def tenant_create(*, name: str, slug: str = "", monthly_budget=None) -> Tenant:
     return Tenant.objects.create(name=name, slug=slug, monthly_budget=monthly_budget)
 
 
+@transaction.atomic
 def tenant_suspend(*, tenant: Tenant) -> bool:
-    """Refuse the tenant's people, keys and new jobs from now on (running jobs finish)."""
-    return bool(Tenant.objects.filter(pk=tenant.pk, suspended_at=None).update(suspended_at=timezone.now()))
+    """Refuse the tenant's people, keys and new jobs from now on (running jobs finish); its
+    open WebSockets are closed once this commits."""
+    changed = bool(Tenant.objects.filter(pk=tenant.pk, suspended_at=None).update(suspended_at=timezone.now()))
+    if changed:
+        sockets.close_tenant_sockets(tenant_id=tenant.pk)
+    return changed
 
 
 def tenant_resume(*, tenant: Tenant) -> bool:
@@ -54,20 +61,49 @@ def _key_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+_ROLE_RANK = {Membership.Role.VIEWER: 0, Membership.Role.COACH: 1, Membership.Role.ADMIN: 2}
+
+
+def tenant_requests_per_minute(tenant: Tenant) -> int:
+    """The most API requests a minute all of the tenant's keys may make together."""
+    own = tenant.api_requests_per_minute
+    return settings.API_TENANT_REQUESTS_PER_MINUTE if own is None else own
+
+
 @transaction.atomic
 def apikey_create(
-    *, tenant: Tenant, name: str, role: str, created_by=None, requests_per_minute: int | None = None
+    *,
+    tenant: Tenant,
+    name: str,
+    role: str,
+    created_by=None,
+    requests_per_minute: int | None = None,
+    creator_key: ApiKey | None = None,
 ) -> tuple[ApiKey, str]:
     """A new API key. Returns the row and the key itself, which is never shown again.
 
+    A key's own rate may not exceed its tenant's. A key made by another key (``creator_key``)
+    gets no more than that key has: no higher role, no higher rate, and the creator's own
+    rate when none is asked for; otherwise one key could mint itself a stronger one.
+
     Raises:
-      ValueError: for an unknown role or an empty name.
+      ValueError: for an unknown role, an empty name, or a role or rate above what is allowed.
     """
     if role not in Membership.Role.values:
         raise ValueError(f"role must be one of: {', '.join(Membership.Role.values)}")
     name = (name or "").strip()
     if not name:
         raise ValueError("a key needs a name")
+    ceiling = tenant_requests_per_minute(tenant)
+    if creator_key is not None:
+        if _ROLE_RANK[role] > _ROLE_RANK[creator_key.role]:
+            raise ValueError(f"a key with the role {creator_key.role} cannot make a key with the role {role}")
+        own = creator_key.requests_per_minute
+        ceiling = min(ceiling, settings.API_KEY_REQUESTS_PER_MINUTE if own is None else own)
+        if requests_per_minute is None:
+            requests_per_minute = own
+    if requests_per_minute is not None and requests_per_minute > ceiling:
+        raise ValueError(f"requests_per_minute may be at most {ceiling} for this key")
     public = secrets.token_hex(4)
     raw = f"{KEY_PREFIX}{public}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(

@@ -24,8 +24,13 @@ def clean_metrics():
         redis.delete(key)
 
 
+@pytest.fixture(autouse=True)
+def metrics_token(settings):
+    settings.METRICS_TOKEN = "scrape-token"
+
+
 def scrape(client) -> dict:
-    response = client.get("/metrics")
+    response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=")
     samples = {}

@@ -20,7 +20,8 @@ class KeyCreateInputRequest:
         role (RoleEnum | Unset): * `admin` - Admin
             * `coach` - Coach
             * `viewer` - Viewer Default: RoleEnum.COACH.
-        requests_per_minute (int | None | Unset):
+        requests_per_minute (int | None | Unset): At most the tenant's limit; a key making a key: at most its own (and
+            its own when left out).
     """
 
     name: str

@@ -13,7 +13,8 @@ T = TypeVar("T", bound="TextInputRequest")
 class TextInputRequest:
     """
     Attributes:
-        lines (list[str]): Utterances, one per item; an optional 'Speaker: ' prefix is kept apart.
+        lines (list[str]): Utterances, one per item; an optional 'Speaker: ' prefix is kept apart. At most 500 lines
+            (else 400 `validation_error`) and 100,000 characters in all (else 413 `text_too_large`).
     """
 
     lines: list[str]
