@@ -1,5 +1,5 @@
 """The tenant admin's pages: budget and spend, webhooks with their delivery log, API keys,
-members and invitations, audit log."""
+share links, members and invitations, audit log."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from analysis.errors import AnalysisError
 from cultivate.accounts import invitations
 from cultivate.accounts import selectors as accounts_selectors
 from cultivate.accounts import services as accounts_services
-from cultivate.accounts.audit import audit_list, audit_request
+from cultivate.accounts.audit import audit_list, audit_request, client_ip
 from cultivate.accounts.models import Membership
 from dashboard.views import member_required
-from jobs import budgets, costs, selectors, webhooks
+from jobs import budgets, costs, selectors, shares, webhooks
 from jobs.models import BudgetAlert, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -216,6 +216,24 @@ def key_revoke(request, key_id):
             audit_request(request, "apikey.revoke", target=key, details={"prefix": key.prefix})
     messages.success(request, f"Key {key.prefix} revoked; it stops working at once.")
     return redirect("dashboard:admin_keys")
+
+
+@admin_required
+@require_GET
+def share_list(request):
+    """Every share link of the tenant's clips, active ones first, with a Revoke button."""
+    page = Paginator(shares.share_links_for_tenant(request.tenant), 50).get_page(request.GET.get("page"))
+    return render(request, "dashboard/admin/shares.html", {"page": page, "links": page.object_list})
+
+
+@admin_required
+@require_POST
+def share_revoke(request, link_id):
+    link = shares.share_link_revoke(tenant=request.tenant, link_id=link_id, user=request.user, ip=client_ip(request))
+    if link is None:
+        raise Http404("No such share link")
+    messages.success(request, f"The link to clip {link.clip[:2]} of {link.job.video.original_name} was revoked.")
+    return redirect("dashboard:admin_shares")
 
 
 @admin_required

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dashboard import admin_area, comments, corrections, ops, progress, uploads, views
+from dashboard import admin_area, comments, corrections, ops, progress, shares, uploads, views
 
 app_name = "dashboard"
 
@@ -27,6 +27,8 @@ urlpatterns = [
     re_path(
         r"^jobs/(?P<job_id>[0-9a-f-]{36})/highlights/(?P<name>\d{2}\.mp4)/share$", views.job_share, name="job_share"
     ),
+    path("jobs/<uuid:job_id>/shares/<uuid:link_id>/revoke", shares.job_share_revoke, name="job_share_revoke"),
+    re_path(r"^s/(?P<token>[A-Za-z0-9_-]{1,100})$", shares.shared_clip, name="shared_clip"),
     path("jobs/<uuid:job_id>/comments", comments.comment_add, name="comment_add"),
     path("jobs/<uuid:job_id>/comments/<uuid:comment_id>/delete", comments.comment_delete, name="comment_delete"),
     path("progress/", progress.teacher_progress, name="progress"),
@@ -42,6 +44,8 @@ urlpatterns = [
     ),
     path("admin-area/keys/", admin_area.key_list, name="admin_keys"),
     path("admin-area/keys/<uuid:key_id>/revoke", admin_area.key_revoke, name="admin_key_revoke"),
+    path("admin-area/shares/", admin_area.share_list, name="admin_shares"),
+    path("admin-area/shares/<uuid:link_id>/revoke", admin_area.share_revoke, name="admin_share_revoke"),
     path("admin-area/members/", admin_area.members, name="admin_members"),
     path("admin-area/members/<int:membership_id>/change", admin_area.member_change, name="admin_member_change"),
     path(

@@ -1,17 +1,20 @@
 """Short-lived download links for stored files (clips, thumbnails, captions, results).
 
 Object storage that can sign its own URLs (S3, Azure) is asked for one; local storage gets
-a link to ``/api/v1/files/<token>``, where the token is the file's path signed with the
-site's secret together with its expiry, so the link works without a key until then.
+a link to ``/api/v1/files/<token>``. The token signs (with the site's secret) only the job's
+id, the artifact's name as ``GET /jobs/{id}/artifacts`` lists it (``highlights/01.mp4``) and
+the expiry: never a storage path. The server finds the file again on every download, and
+refuses it once the job is gone or its tenant is suspended.
 """
 
 from __future__ import annotations
 
-import mimetypes
+import re
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import FileResponse
 from django.urls import reverse
@@ -23,22 +26,63 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from cultivate.api.errors import ApiError
+from jobs import conversions
+from jobs.layout import clip_path
+from jobs.models import Job
 
-SALT = "cultivate.api.files"
+# Tokens of the first kind carried the storage path; a new salt makes every one of them a 404.
+SALT = "cultivate.api.files.v2"
+_HIGHLIGHT = re.compile(r"^highlights/([0-9A-Za-z_-]{1,40}\.(?:mp4|jpg|vtt))$")
+# What each kind of artifact is sent as: a fixed table (not the host's mime.types), so the
+# answer is the same on every server and is the one the schema documents.
+CONTENT_TYPES = {
+    ".json": "application/json",
+    ".mp4": "video/mp4",
+    ".jpg": "image/jpeg",
+    ".vtt": "text/vtt",
+    ".webm": "video/webm",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+OCTET_STREAM = "application/octet-stream"
 
 
-def signed_link(request, path: str, filename: str, ttl_s: int | None = None) -> tuple[str, object]:
-    """(URL, expiry) of a link that downloads ``path`` for the next ``ttl_s`` seconds
-    (``API_LINK_TTL_S`` unless given; a coach's share link lives longer)."""
+def artifact_path(job: Job, name: str) -> str | None:
+    """The storage name of artifact ``name`` of ``job``, named as ``GET /jobs/{id}/artifacts``
+    names it (``result.json``, ``highlights/01.mp4``, a conversion's ``output.webm``), or None."""
+    if name == "result.json":
+        return job.result_file.name or None
+    found = _HIGHLIGHT.match(name)
+    if found:
+        return clip_path(job, found.group(1))
+    output = conversions.output_name(job)
+    if output and name == output.rsplit("/", 1)[-1]:
+        return output
+    return None
+
+
+def signed_link(request, job: Job, name: str, ttl_s: int | None = None) -> tuple[str, object]:
+    """(URL, expiry) of a link that downloads artifact ``name`` of ``job`` for the next
+    ``ttl_s`` seconds (``API_LINK_TTL_S`` unless given)."""
     ttl = settings.API_LINK_TTL_S if ttl_s is None else ttl_s
     expires = timezone.now() + timedelta(seconds=ttl)
     if not isinstance(default_storage, FileSystemStorage):
         try:
-            return default_storage.url(path, expire=ttl), expires
+            return default_storage.url(artifact_path(job, name), expire=ttl), expires
         except TypeError:  # a storage that cannot sign: stream it through us
             pass
-    token = signing.dumps({"p": path, "n": filename, "x": int(expires.timestamp())}, salt=SALT, compress=True)
+    token = signing.dumps({"j": str(job.id), "a": name, "x": int(expires.timestamp())}, salt=SALT)
     return request.build_absolute_uri(reverse("api:file", kwargs={"token": token})), expires
+
+
+def _job_for_link(job_id) -> Job | None:
+    """The job a signed link names, looked up without a tenant (the signature is the
+    permission), or None when it is gone or its tenant is suspended."""
+    try:
+        job = Job.objects.select_related("tenant").filter(id=job_id).first()
+    except (ValidationError, ValueError, TypeError):  # a malformed id
+        return None
+    return None if job is None or job.tenant.is_suspended else job
 
 
 class _AnyAccept(BaseContentNegotiation):
@@ -63,7 +107,11 @@ class FileDownloadApi(APIView):
         description="The links in `GET /jobs/{id}/artifacts` point here (with local storage). No key is "
         "needed: the token is the permission, and it expires.",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
+            (200, kind): OpenApiResponse(
+                OpenApiTypes.OBJECT if kind == "application/json" else OpenApiTypes.BINARY,
+                description="The file (a result document or a Lottie animation when it is JSON).",
+            )
+            for kind in [OCTET_STREAM, *dict.fromkeys(CONTENT_TYPES.values())]
         },
         auth=[],
         tags=["jobs"],
@@ -73,10 +121,15 @@ class FileDownloadApi(APIView):
             found = signing.loads(token, salt=SALT)
         except signing.BadSignature:
             raise ApiError("not_found", "No such file.", status_code=404) from None
+        if not isinstance(found, dict) or not isinstance(found.get("a"), str):
+            raise ApiError("not_found", "No such file.", status_code=404)
         if found.get("x", 0) < timezone.now().timestamp():
             raise ApiError("link_expired", "This download link has expired; ask for a new one.", status_code=410)
-        path, name = found.get("p", ""), found.get("n", "download")
-        if not default_storage.exists(path):
+        # Checked on every download: the job still exists and its tenant is not suspended.
+        job = _job_for_link(found.get("j"))
+        path = artifact_path(job, found["a"]) if job is not None else None
+        if path is None or not default_storage.exists(path):
             raise ApiError("not_found", "No such file.", status_code=404)
-        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        name = found["a"].replace("/", "-")
+        content_type = CONTENT_TYPES.get(name[name.rfind(".") :].lower(), OCTET_STREAM)
         return FileResponse(default_storage.open(path, "rb"), content_type=content_type, filename=name)

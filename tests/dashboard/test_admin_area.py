@@ -19,6 +19,7 @@ ADMIN_PAGES = [
     "dashboard:admin_keys",
     "dashboard:admin_members",
     "dashboard:admin_audit",
+    "dashboard:admin_shares",
 ]
 
 
