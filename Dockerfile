@@ -1,8 +1,11 @@
-# One CPU image for every process (docs/operations.md):
-#   docker run cultivate          -> Daphne on :8000, HTTP and WebSockets (one container, small sites)
-#   docker run cultivate web      -> gunicorn on :8000, HTTP only (production, with `ws` beside it)
-#   docker run cultivate ws       -> Daphne on :8000 for the proxy's /ws/ (add ?pool=true to DATABASE_URL)
-#   docker run cultivate worker   -> an RQ worker on the high, default and low queues
+# One CPU image for every process (docs/operations.md, "Processes"); deploy/entrypoint.sh
+# names them:
+#   docker run cultivate              -> web: HTTP and WebSockets on :8000 (uvicorn, WEB_WORKERS processes)
+#   docker run cultivate worker       -> a job worker on the high, default and low queues
+#   docker run cultivate delivery     -> the webhook delivery worker (its own queue)
+#   docker run cultivate reconciler   -> lost jobs, retries after backoff, webhook retries (run one)
+#   docker run cultivate serve        -> all of them in one container (a small site)
+#   docker run cultivate migrate      -> apply migrations and exit
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -23,8 +26,5 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
 
 USER cultivate
 EXPOSE 8000
-ENTRYPOINT ["sh", "-c", "case \"$1\" in \
-  worker) exec python manage.py rqworker high default low --worker-class rq.worker.SimpleWorker ;; \
-  web) python manage.py migrate --noinput && exec gunicorn cultivate.wsgi:application --bind 0.0.0.0:8000 --workers \"${WEB_WORKERS:-2}\" --timeout 600 ;; \
-  *) python manage.py migrate --noinput && exec daphne -b 0.0.0.0 -p 8000 cultivate.asgi:application ;; \
-esac", "--"]
+ENTRYPOINT ["sh", "/app/deploy/entrypoint.sh"]
+CMD ["web"]

@@ -1,7 +1,8 @@
 """The REST API under load: many clients polling one job, then a burst of submissions.
 
-    .venv/bin/python bench/api_load.py [--servers daphne,daphne+pool,uvicorn:2+pool,gunicorn:2+persistent]
+    .venv/bin/python bench/api_load.py [--servers default,daphne,uvicorn:2+pool,gunicorn:2+persistent]
                                        [--seconds 30] [--clients 100] [--interval 1] [--burst 100]
+                                       [--body-mib 400]
 
 For each server setup in --servers it starts the web server in its own process(es), as
 production would, and then:
@@ -22,8 +23,14 @@ production would, and then:
    queued and is in its RQ queue (or, with no RQ job, is one the reconciler enqueues
    again), the tenant has exactly as many jobs and stored videos as were accepted, and
    nothing was stored for a refused upload. No worker runs.
+3. Body memory: one unauthenticated ``POST /health`` with a --body-mib MiB body, streamed
+   from a buffer the client reuses (the client holds 1 MiB), and the resident memory of the
+   server's processes (VmRSS, summed over the processes and their children) before, at its
+   highest while the body goes out (sampled every 50 ms) and a second after the answer.
 
-Server setups: ``daphne`` (one Daphne process, what ``manage.py serve`` starts),
+Server setups: ``default`` (exactly what ``manage.py serve`` starts for the web: its
+``web_command``, uvicorn serving cultivate/server.py with ``WEB_WORKERS`` processes; ``default:N``
+sets WEB_WORKERS=N), ``daphne`` (one Daphne process, what ``manage.py serve`` started before),
 ``daphne:N`` (N Daphne processes accepting on one shared listening socket, passed with
 ``--fd`` as a process manager such as Circus would), ``uvicorn:N`` (``uvicorn --workers N``),
 ``gunicorn:N`` (WSGI, N sync workers: HTTP only, no WebSockets), ``gthread:N`` (the same with
@@ -77,7 +84,13 @@ SQL_CONNECTIONS = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
 COST_CPU_SECOND = "0.5"
 PERSISTENT_S = 60  # DATABASE_CONN_MAX_AGE of a "+persistent" setup
 GTHREADS = 4  # threads per worker of a "gthread:N" setup
-NEEDS = {"uvicorn": "uvicorn", "gunicorn": "gunicorn", "gthread": "gunicorn", "pool": "psycopg_pool"}
+NEEDS = {
+    "uvicorn": "uvicorn",
+    "gunicorn": "gunicorn",
+    "gthread": "gunicorn",
+    "pool": "psycopg_pool",
+    "default": "a2wsgi",
+}
 
 
 # --- scratch database and processes -----------------------------------------------------------
@@ -174,7 +187,14 @@ def start_server(setup: str, env: dict) -> Server:
     log = open(server.log, "wb")  # noqa: SIM115 (closed below, once the children have their copies)
     common = {"cwd": ROOT, "env": env, "stdout": log, "stderr": subprocess.STDOUT, "start_new_session": True}
     app = "cultivate.asgi:application"
-    if kind == "daphne" and n == 1:  # exactly what manage.py serve runs (less the access log)
+    if kind == "default":  # exactly what manage.py serve runs for the web
+        from dashboard.management.commands.serve import web_command
+
+        sock.close()
+        if spec != kind:
+            env["WEB_WORKERS"] = str(n)
+        server.procs.append(subprocess.Popen(web_command(HOST, port), **common))
+    elif kind == "daphne" and n == 1:  # what manage.py serve ran before (less the access log)
         sock.close()
         server.procs.append(
             subprocess.Popen([sys.executable, "-m", "daphne", "-v", "0", "-b", HOST, "-p", str(port), app], **common)
@@ -201,7 +221,9 @@ def start_server(setup: str, env: dict) -> Server:
                "--workers", str(n), *threads, "--log-level", "warning"]  # fmt: skip
         server.procs.append(subprocess.Popen(cmd, **common))
     else:
-        raise SystemExit(f"unknown server setup {setup!r}: use daphne, daphne:N, uvicorn:N, gunicorn:N or gthread:N")
+        raise SystemExit(
+            f"unknown server setup {setup!r}: use default, default:N, daphne, daphne:N, uvicorn:N, gunicorn:N or gthread:N"
+        )
     log.close()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -416,6 +438,107 @@ def report_poll(setup: str, stats: PollStats, cpu: dict, wall: float, args) -> d
     return row
 
 
+# --- a large body ----------------------------------------------------------------------------
+
+
+def _rss_bytes(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        kib = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")), "0")
+        total += int(kib) * 1024
+    return total
+
+
+def _post_streamed(port: int, path: str, size: int) -> tuple[str, int]:
+    """POST ``size`` bytes to ``path`` on a raw connection; (the answer's status line, bytes sent).
+
+    The body goes out from one reused 1 MiB buffer in a thread while this one waits for the
+    answer: a server may answer before the body is in (and then close the connection).
+    """
+    import threading
+
+    block = b"\0" * (1024 * 1024)
+    sent = 0
+    conn = socket.create_connection((HOST, port), timeout=600)
+    conn.sendall(
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/octet-stream\r\n"
+        f"Content-Length: {size}\r\nConnection: close\r\n\r\n".encode()
+    )
+
+    def send_body() -> None:
+        nonlocal sent
+        try:
+            while sent < size:
+                n = min(len(block), size - sent)
+                conn.sendall(block[:n] if n < len(block) else block)
+                sent += n
+        except OSError:
+            pass  # the server answered and closed: the rest is not wanted
+
+    sender = threading.Thread(target=send_body, daemon=True)
+    sender.start()
+    try:
+        head = b""
+        while b"\r\n" not in head:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+        status = head.split(b"\r\n", 1)[0].decode("latin-1") or "no answer"
+    except OSError as exc:
+        status = f"no answer ({type(exc).__name__})"
+    conn.close()
+    sender.join(timeout=60)
+    return status, sent
+
+
+def body_memory(server: Server, mib: int) -> dict:
+    """The server's resident memory around one unauthenticated POST /health of ``mib`` MiB."""
+    import threading
+
+    time.sleep(1)
+    before = _rss_bytes(server.pids())
+    peak = before
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.05):
+            peak = max(peak, _rss_bytes(server.pids()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    t0 = time.perf_counter()
+    status, sent = _post_streamed(server.port, "/health", mib * 1024 * 1024)
+    took = time.perf_counter() - t0
+    time.sleep(1)
+    done.set()
+    sampler.join()
+    after = _rss_bytes(server.pids())
+    peak = max(peak, after)
+    mb = 1024 * 1024
+    row = {
+        "mib": mib,
+        "status": status,
+        "sent_mib": sent / mb,
+        "s": took,
+        "rss_before_mib": before / mb,
+        "rss_peak_mib": peak / mb,
+        "rss_after_mib": after / mb,
+    }
+    print(
+        f"  body: POST /health with {mib} MiB -> {status!r} after {took:.1f} s ({sent / mb:.0f} MiB sent); "
+        f"server RSS {before / mb:.0f} MiB before, {peak / mb:.0f} at most, {after / mb:.0f} after "
+        f"(grew {(peak - before) / mb:+.0f} MiB at most, {(after - before) / mb:+.0f} kept)",
+        flush=True,
+    )
+    return row
+
+
 # --- bursts -----------------------------------------------------------------------------------
 
 
@@ -610,6 +733,8 @@ def run_setup(setup: str, job_id: str, poll_key: str, recording: Path, estimate:
     server = start_server(setup, dict(os.environ))
     try:
         out = {}
+        if args.body_mib > 0:
+            out["body"] = body_memory(server, args.body_mib)
         if args.seconds > 0:
             connections.close_all()  # count only the server's connections
             stats, cpu, wall = asyncio.run(poll(server, job_id, poll_key, args))
@@ -647,8 +772,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--servers",
-        default="daphne,daphne+pool,uvicorn:2+pool,gunicorn:2+persistent",
-        help="comma-separated: daphne, daphne:N or uvicorn:N, each maybe +pool (see above)",
+        default="default,daphne,uvicorn:2+pool,gunicorn:2+persistent",
+        help="comma-separated: default, daphne, daphne:N, uvicorn:N, gunicorn:N, each maybe +pool (see above)",
     )
     parser.add_argument("--seconds", type=float, default=30, help="polling time per setup (0: no polling)")
     parser.add_argument("--clients", type=int, default=100)
@@ -659,6 +784,7 @@ def main() -> None:
     parser.add_argument("--burst-rate-limit", type=int, default=80, help="the limited key's requests a minute")
     parser.add_argument("--burst-budget-jobs", type=int, default=60, help="the limited tenant's budget, in jobs")
     parser.add_argument("--burst-window", type=float, default=40, help="seconds of a minute the limited burst needs")
+    parser.add_argument("--body-mib", type=int, default=400, help="size of the POST /health body (0: no body check)")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite even if PostgreSQL answers")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()

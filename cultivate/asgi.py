@@ -1,4 +1,9 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry points: HTTP through Django, WebSockets through Channels.
+
+``websocket_application`` is what cultivate/server.py (the server `make run` and the image
+start) sends WebSocket connections to. ``application`` serves both protocols through Django's
+ASGI handler, for an ASGI server run by hand (Daphne, ``uvicorn cultivate.asgi:application``).
+"""
 
 import os
 
@@ -14,9 +19,6 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
-)
+websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})

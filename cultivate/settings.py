@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -75,10 +76,36 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in _env("CSRF_TRUSTED_ORIGINS").split(",
 # Behind a proxy that appends the client's address to X-Forwarded-For (the audit log's "from").
 USE_X_FORWARDED_FOR = _env_bool("USE_X_FORWARDED_FOR", False)
 
+# HTTPS. Off by default so `make run` works on http://localhost; production turns them on
+# (deploy/production.env; `manage.py check --deploy --fail-level WARNING` is then clean).
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$", r"^metrics$"]  # probes and scrapers inside the network
+SECURE_HSTS_SECONDS = _env_number("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", False)
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    """``SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https``: the header (as Django names it in
+    ``request.META``) by which the proxy in front says the client spoke HTTPS, and its value."""
+    raw = _env("SECURE_PROXY_SSL_HEADER")
+    if not raw:
+        return None
+    header, _, value = (part.strip() for part in raw.partition(","))
+    if not header.startswith("HTTP_") or not value:
+        raise ImproperlyConfigured(f"SECURE_PROXY_SSL_HEADER must look like HTTP_X_FORWARDED_PROTO,https, not {raw!r}")
+    return header, value
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -104,6 +131,8 @@ MIDDLEWARE = [
     "cultivate.accounts.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cultivate.security.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "cultivate.urls"
@@ -140,9 +169,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttle (django-axes): after SIGNIN_FAILURE_LIMIT wrong passwords from one address,
+# or for one username, sign-in is refused (429, templates/accounts/locked_out.html) until
+# SIGNIN_LOCKOUT_S pass without another try. The address is the audit log's (USE_X_FORWARDED_FOR).
+# Counted in the database (axes' AccessAttempt); `manage.py axes_reset` lifts every lockout.
+# Axes wants the request in authenticate(): tests sign in with client.login(request=HttpRequest(), ...).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+SIGNIN_FAILURE_LIMIT = _env_number("SIGNIN_FAILURE_LIMIT", 10)
+SIGNIN_LOCKOUT_S = _env_number("SIGNIN_LOCKOUT_S", 15 * 60)
+if SIGNIN_FAILURE_LIMIT < 1 or SIGNIN_LOCKOUT_S < 1:
+    raise ImproperlyConfigured("SIGNIN_FAILURE_LIMIT and SIGNIN_LOCKOUT_S must be at least 1")
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=SIGNIN_LOCKOUT_S)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # each counted on its own
+AXES_CLIENT_IP_CALLABLE = "cultivate.accounts.audit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = False  # signing in to one's own account must not wipe an address's failures
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not kept (the audit log records actions)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -209,12 +258,14 @@ JOB_TIMEOUT_MAX_S = _env_number("JOB_TIMEOUT_MAX_S", 12 * 3600)
 JOB_HEARTBEAT_S = _env_number("JOB_HEARTBEAT_S", 2)
 JOB_LOST_AFTER_S = _env_number("JOB_LOST_AFTER_S", 60)
 RECONCILE_EVERY_S = _env_number("RECONCILE_EVERY_S", 30)
-# Fair share: at most this many of one tenant's jobs are on the RQ queues or running at once;
-# the rest wait in the database and are handed over as the tenant's earlier jobs finish, so a
-# tenant with a hundred jobs queued cannot keep another tenant's one job waiting behind them.
-TENANT_MAX_ACTIVE_JOBS = _env_number("TENANT_MAX_ACTIVE_JOBS", 2)
-if TENANT_MAX_ACTIVE_JOBS < 1:
-    raise ImproperlyConfigured("TENANT_MAX_ACTIVE_JOBS must be at least 1")
+# Fair share between tenants (jobs/dispatch.py): a job waits in the database until its tenant
+# has fewer than TENANT_MAX_WAITING_JOBS jobs on the RQ queues, so a tenant with a hundred jobs
+# queued keeps at most that many ahead of another tenant's one job. TENANT_MAX_RUNNING_JOBS
+# caps how many of one tenant's jobs run at once (0: no cap; free workers take any tenant's).
+TENANT_MAX_WAITING_JOBS = _env_number("TENANT_MAX_WAITING_JOBS", 2)
+if TENANT_MAX_WAITING_JOBS < 1:
+    raise ImproperlyConfigured("TENANT_MAX_WAITING_JOBS must be at least 1")
+TENANT_MAX_RUNNING_JOBS = _env_number("TENANT_MAX_RUNNING_JOBS", 0)
 
 # Costs: rates per unit in COST_CURRENCY (jobs/costs.py turns stage timings into money),
 # and what an estimate assumes before a job has run.
@@ -238,12 +289,19 @@ WEBHOOK_DISABLE_AFTER_S = _env_number("WEBHOOK_DISABLE_AFTER_S", 86400)
 WEBHOOK_PROGRESS_EVERY_S = _env_number("WEBHOOK_PROGRESS_EVERY_S", 30)
 # Receivers on loopback or private networks are refused unless this is on (a laptop, tests).
 WEBHOOK_ALLOW_PRIVATE = _env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+# Limits that keep one tenant's webhooks from crowding out the others': endpoints per tenant,
+# and redeliveries one endpoint may be sent in a minute. WEBHOOK_TIMEOUT_S is the whole
+# exchange with a receiver (connecting, sending, the answer), not each read.
+WEBHOOK_MAX_ENDPOINTS = _env_number("WEBHOOK_MAX_ENDPOINTS", 10)
+WEBHOOK_REDELIVERIES_PER_MINUTE = _env_number("WEBHOOK_REDELIVERIES_PER_MINUTE", 5)
 
-# /metrics is open unless METRICS_TOKEN is set; then it wants "Authorization: Bearer <token>".
+# /metrics wants "Authorization: Bearer <METRICS_TOKEN>"; with no token it is refused (403)
+# unless DEBUG is on (a laptop).
 METRICS_TOKEN = _env("METRICS_TOKEN")
 
-# Mail (budget alerts, disabled webhooks): printed to the console unless a backend is named.
-EMAIL_BACKEND = _env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail (invitations, budget alerts, disabled webhooks): printed to the console unless a backend
+# is named; the console copy has one-time links (invitations, shares, resets) redacted.
+EMAIL_BACKEND = _env("EMAIL_BACKEND", "cultivate.mail.ConsoleBackend")
 EMAIL_HOST = _env("EMAIL_HOST", "localhost")
 EMAIL_PORT = _env_number("EMAIL_PORT", 25)
 EMAIL_HOST_USER = _env("EMAIL_HOST_USER")
@@ -254,6 +312,9 @@ DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Cultivate <noreply@localhost>")
 # REST API v1 (cultivate/api/, jobs/apis.py, jobs/tenant_apis.py, cultivate/accounts/apis.py).
 API_KEY_REQUESTS_PER_MINUTE = _env_number("API_KEY_REQUESTS_PER_MINUTE", 600)  # a key's own default
 API_TENANT_REQUESTS_PER_MINUTE = _env_number("API_TENANT_REQUESTS_PER_MINUTE", 1200)  # all of a tenant's keys
+# Dashboard posts that do costly work, per signed-in user a minute (0: no limit).
+QUESTION_CHECKS_PER_MINUTE = _env_number("QUESTION_CHECKS_PER_MINUTE", 30)  # the question checker
+UPLOAD_SESSIONS_PER_MINUTE = _env_number("UPLOAD_SESSIONS_PER_MINUTE", 30)  # chunked uploads opened
 API_LINK_TTL_S = _env_number("API_LINK_TTL_S", 900)  # download links of clips and results
 SHARE_LINK_TTL_S = _env_number("SHARE_LINK_TTL_S", 7 * 24 * 3600)  # a clip a coach shares from the job page
 INVITATION_TTL_S = _env_number("INVITATION_TTL_S", 7 * 24 * 3600)  # one-time links to join a tenant
@@ -338,6 +399,23 @@ UPLOAD_EXTENSIONS = [
     for e in _env("UPLOAD_EXTENSIONS", "mp4,mov,m4v,mkv,webm,avi,mp3,m4a,wav,flac,ogg,opus,aac").split(",")
     if e.strip()
 ]
+# Hostile media: a source's frame size is capped at the probe (too_large_frame), a conversion's
+# output by side, frame and, for gif/webp/lottie, width x height x frames (bad_option).
+MAX_VIDEO_SIDE = _env_number("MAX_VIDEO_SIDE", 8192)
+MAX_VIDEO_PIXELS = _env_number("MAX_VIDEO_PIXELS", 8192 * 4320)
+CONVERT_MAX_SIDE = _env_number("CONVERT_MAX_SIDE", 4096)
+CONVERT_MAX_PIXELS = _env_number("CONVERT_MAX_PIXELS", 4096 * 2160)
+CONVERT_MAX_ANIMATED_SIDE = _env_number("CONVERT_MAX_ANIMATED_SIDE", 1280)
+CONVERT_MAX_ANIMATED_PIXELS = _env_number("CONVERT_MAX_ANIMATED_PIXELS", 200_000_000)
+# Open chunked uploads: per user and per tenant, by count and by declared bytes (too_many_uploads, 429).
+UPLOAD_MAX_OPEN_SESSIONS = _env_number("UPLOAD_MAX_OPEN_SESSIONS", 5)
+UPLOAD_MAX_OPEN_SESSIONS_PER_TENANT = _env_number("UPLOAD_MAX_OPEN_SESSIONS_PER_TENANT", 20)
+UPLOAD_MAX_OPEN_BYTES = _env_number("UPLOAD_MAX_OPEN_BYTES", 16 * 1024**3)
+UPLOAD_MAX_OPEN_BYTES_PER_TENANT = _env_number("UPLOAD_MAX_OPEN_BYTES_PER_TENANT", 64 * 1024**3)
+if min(MAX_VIDEO_SIDE, MAX_VIDEO_PIXELS, CONVERT_MAX_SIDE, CONVERT_MAX_PIXELS, CONVERT_MAX_ANIMATED_SIDE) < 16:
+    raise ImproperlyConfigured("MAX_VIDEO_* and CONVERT_MAX_* must be at least 16")
+if min(UPLOAD_MAX_OPEN_SESSIONS, UPLOAD_MAX_OPEN_SESSIONS_PER_TENANT) < 1:
+    raise ImproperlyConfigured("UPLOAD_MAX_OPEN_SESSIONS and UPLOAD_MAX_OPEN_SESSIONS_PER_TENANT must be at least 1")
 
 # The demo tenant that `make run` creates.
 DEMO_ADMIN_USERNAME = _env("DEMO_ADMIN_USERNAME", "admin")
@@ -347,12 +425,31 @@ DEMO_TENANT_NAME = _env("DEMO_TENANT_NAME", "Demo School")
 # Where `make run` / `manage.py serve` listens.
 SERVE_HOST = _env("HOST", "127.0.0.1")
 SERVE_PORT = _env_number("PORT", 8000)
+# The web server (cultivate/server.py, docs/operations.md "Web server"): uvicorn with WEB_WORKERS
+# processes on one port, HTTP and WebSockets. Each process answers HTTP on WEB_THREADS threads,
+# each thread with one database connection kept WEB_CONN_MAX_AGE seconds, so the web holds at
+# most WEB_WORKERS x WEB_THREADS connections: keep that well under PostgreSQL's max_connections.
+# One process more than cores: a keep-alive connection stays with the process that accepted it, so
+# a spare process shortens the queue behind a busy one (docs/benchmarks.md, API load).
+WEB_WORKERS = _env_number("WEB_WORKERS", min(len(os.sched_getaffinity(0)) + 1, 8))
+WEB_THREADS = _env_number("WEB_THREADS", 4)
+if WEB_WORKERS < 1 or WEB_THREADS < 1:
+    raise ImproperlyConfigured("WEB_WORKERS and WEB_THREADS must be at least 1")
+WEB_CONN_MAX_AGE = _env_number("WEB_CONN_MAX_AGE", 300)
+WEB_ACCESS_LOG = _env_bool("WEB_ACCESS_LOG", True)  # one line per request, tokens in links redacted
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Tokens in links (downloads, shared clips, invitations) never reach a log line: access
+    # logs and Django's "Not Found: /path" would otherwise keep them for their lifetime.
+    "filters": {"redact_tokens": {"()": "cultivate.redact.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "faster_whisper": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "faster_whisper": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # a line per sign-in and at every start-up otherwise
+    },
 }

@@ -1,4 +1,6 @@
-"""`manage.py serve` (what `make run` starts): Redis if none answers, web, worker, clean stop."""
+"""`manage.py serve` (what `make run` starts): Redis if none answers, web, workers, clean stop.
+
+Restarts of children that die: tests/security/test_supervisor.py."""
 
 import os
 import signal
@@ -73,6 +75,7 @@ def test_it_starts_everything_and_stops_everything(tmp_path):
     finally:
         out = stop(proc)
     assert "starting redis" in out and "starting web" in out and "starting worker 1" in out
+    assert "starting delivery" in out and "starting reconciler" in out
     assert "Demo admin created: username admin" in out
     assert f"http://localhost:{web}/" in out
     assert proc.returncode == 0, out

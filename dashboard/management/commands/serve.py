@@ -1,15 +1,21 @@
 """`manage.py serve`: the whole product on one machine (what `make run` starts).
 
 Makes sure Redis answers (starts a local redis-server when none does), migrates, creates the
-demo tenant, then runs Daphne (HTTP + WebSocket) and one RQ worker until Ctrl-C, and stops
-everything it started.
+demo tenant, then runs and supervises the web (HTTP and WebSockets on one port), the job
+workers, the webhook delivery worker and the reconciler until Ctrl-C or SIGTERM. A child that
+dies is started again after a backoff (cultivate/supervisor.py); the rest keep running.
+
+``--web-only`` runs just the web server in this process (the image's ``web`` command, and
+what ``web_command`` gives serve and bench/api_load.py): uvicorn with ``WEB_WORKERS`` worker
+processes serving cultivate/server.py.
 """
 
 from __future__ import annotations
 
+import copy
 import shutil
 import signal
-import subprocess
+import socket
 import sys
 import time
 from urllib.parse import urlparse
@@ -19,47 +25,106 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from cultivate.supervisor import Supervisor
+
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "")
+GRACEFUL_SHUTDOWN_S = 5  # requests and sockets still open when the web is told to stop
+
+
+def manage_py() -> str:
+    return str(settings.BASE_DIR / "manage.py")
+
+
+def web_command(host: str, port: int) -> list[str]:
+    """The web server's command line: what serve runs, the image's ``web``, the load bench's default."""
+    return [sys.executable, manage_py(), "serve", "--web-only", "--host", host, "--port", str(port)]
+
+
+def worker_command() -> list[str]:
+    return [sys.executable, manage_py(), "rqworker", *settings.JOB_QUEUES, "--worker-class", settings.RQ_WORKER_CLASS]
+
+
+def delivery_command() -> list[str]:
+    """Webhook deliveries have a queue and a worker of their own: a slow receiver holds up no job."""
+    return [sys.executable, manage_py(), "rqworker", settings.WEBHOOK_QUEUE, "--worker-class", settings.RQ_WORKER_CLASS]
+
+
+def reconciler_command() -> list[str]:
+    return [sys.executable, manage_py(), "reconcile", "--every", str(settings.RECONCILE_EVERY_S)]
+
+
+def run_web(host: str, port: int) -> None:
+    """Serve HTTP and WebSockets on host:port until SIGINT or SIGTERM (uvicorn, cultivate/server.py).
+
+    With more than one worker uvicorn's parent process starts them, shares the listening
+    socket among them and starts again one that dies.
+    """
+    import uvicorn
+
+    uvicorn.run(
+        "cultivate.server:application",
+        host=host,
+        port=port,
+        workers=settings.WEB_WORKERS,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        lifespan="off",
+        # Django's logging everywhere, tokens in links redacted (cultivate/redact.py).
+        log_config=copy.deepcopy(settings.LOGGING),
+        access_log=settings.WEB_ACCESS_LOG,
+        # Client address and scheme as the socket says; behind a proxy Django's own settings
+        # (USE_X_FORWARDED_FOR, SECURE_PROXY_SSL_HEADER) decide what to trust.
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
 
 
 class Command(BaseCommand):
-    help = "Run Daphne and an RQ worker (and Redis when none answers) until Ctrl-C."
+    help = "Run the web, the workers and the reconciler (and Redis when none answers) until Ctrl-C."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=settings.SERVE_HOST)
         parser.add_argument("--port", type=int, default=settings.SERVE_PORT)
-        parser.add_argument("--workers", type=int, default=1, help="RQ workers to start (0 for none)")
+        parser.add_argument("--workers", type=int, default=1, help="job workers to start (0 for none)")
+        parser.add_argument("--web-only", action="store_true", help="run only the web server, in this process")
 
-    def handle(self, *args, host, port, workers, **options):
-        self.children: list[subprocess.Popen] = []
+    def handle(self, *args, host, port, workers, web_only, **options):
+        if web_only:
+            run_web(host, port)
+            return
         self.stopping = False
-        # Ctrl-C reaches every process of the terminal's group at once, so children may exit
-        # before we notice: a flag, not an exception, tells the watch loop that this is a stop.
+        # Children lead process groups of their own, so a terminal's Ctrl-C reaches only this
+        # process; a flag, not an exception, ends the watch loop and stop() then stops them.
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._request_stop)
+        self.supervisor = Supervisor(self._say)
         try:
             self._ensure_redis()
             call_command("migrate", interactive=False, verbosity=0)
             call_command("demo_tenant")
-            self._start(
-                "web", [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "cultivate.asgi:application"]
-            )
+            _check_port_free(host, port)
+            self.supervisor.start("web", web_command(host, port))
             for n in range(workers):
-                self._start(
-                    f"worker {n + 1}",
-                    [sys.executable, "manage.py", "rqworker", "high", "default", "low",
-                     "--worker-class", settings.RQ_WORKER_CLASS],
-                )  # fmt: skip
-            self._start(
-                "reconciler", [sys.executable, "manage.py", "reconcile", "--every", str(settings.RECONCILE_EVERY_S)]
-            )
+                self.supervisor.start(f"worker {n + 1}", worker_command())
+            self.supervisor.start("delivery", delivery_command())
+            self.supervisor.start("reconciler", reconciler_command())
             shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
             self.stdout.write(
                 self.style.SUCCESS(f"\nCultivate is running at http://{shown}:{port}/  (Ctrl-C stops it)\n")
             )
-            self._watch()
+            while not self.stopping:
+                time.sleep(0.3)
+                if not self.stopping:
+                    self.supervisor.check()
+            self._say("\nStopping…")
         finally:
-            self._stop()
+            self.supervisor.stop()
+
+    def _say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
 
     def _ensure_redis(self) -> None:
         url = urlparse(settings.REDIS_URL)
@@ -72,7 +137,7 @@ class Command(BaseCommand):
             raise CommandError("No Redis answers and redis-server is not installed: apt-get install redis-server")
         redis_dir = settings.DATA_DIR / "redis"
         redis_dir.mkdir(exist_ok=True)
-        self._start(
+        self.supervisor.start(
             "redis",
             [server, "--port", str(url.port or 6379), "--bind", "127.0.0.1", "--dir", str(redis_dir),
              "--appendonly", "yes", "--save", ""],
@@ -83,37 +148,18 @@ class Command(BaseCommand):
             time.sleep(0.1)
         raise CommandError("redis-server was started but does not answer.")
 
-    def _start(self, name: str, cmd: list[str]) -> None:
-        self.stdout.write(f"starting {name}")
-        proc = subprocess.Popen(cmd)
-        proc.name = name  # type: ignore[attr-defined]
-        self.children.append(proc)
-
-    def _watch(self) -> None:
-        while not self.stopping:
-            time.sleep(0.3)
-            dead = next((p for p in self.children if p.poll() is not None), None)
-            if dead is not None:
-                time.sleep(0.3)  # a Ctrl-C may have reached the child first; give our handler its turn
-                if not self.stopping:
-                    raise CommandError(f"{dead.name} stopped (exit {dead.returncode}); stopping everything.")
-        self.stdout.write("\nStopping…")
-
     def _request_stop(self, signum, frame) -> None:
         self.stopping = True
 
-    def _stop(self) -> None:
-        # Stop in reverse order: workers and web first, Redis last.
-        for proc in reversed(self.children):
-            if proc.poll() is None:
-                proc.terminate()
-        deadline = time.monotonic() + 10
-        for proc in reversed(self.children):
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        self.children.clear()
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail now, with a message, rather than restart a web that cannot bind for ever."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(f"Cannot listen on {host}:{port} ({exc.strerror}): is another server running?") from None
 
 
 def _redis_answers(url: str) -> bool:
