@@ -20,8 +20,8 @@ production would, and then:
    fits --burst-budget-jobs of them: the rest should be refused cleanly (429
    ``rate_limited``, 402 ``budget_exceeded``, each in the one error shape). After each,
    "none lost" is checked against the database and Redis: every 202's job exists, is
-   queued and is in its RQ queue (or, with no RQ job, is one the reconciler enqueues
-   again), the tenant has exactly as many jobs and stored videos as were accepted, and
+   queued, and is in its RQ queue or waits in the database for its tenant's turn (fair
+   share: a tenant's jobs reach RQ a few at a time), the tenant has exactly as many jobs and stored videos as were accepted, and
    nothing was stored for a refused upload. No worker runs.
 3. Body memory: one unauthenticated ``POST /health`` with a --body-mib MiB body, streamed
    from a buffer the client reuses (the client holds 1 MiB), and the resident memory of the
@@ -614,7 +614,10 @@ def verify(tenant, results: list[dict]) -> dict:
         "unacknowledged": unacknowledged,
         "not_queued": not_queued,
         "on_queue": len(on_queue),
-        "reconciler": sorted(jobs.keys() - in_rq),  # queued rows RQ does not hold: re-enqueued by the reconciler
+        # Fair share (jobs/dispatch.py): a tenant's jobs reach RQ a few at a time, the rest wait
+        # in the database for their turn; a dispatched job RQ does not hold is the reconciler's.
+        "held": sorted(i for i in jobs.keys() - in_rq if jobs[i].dispatched_at is None),
+        "reconciler": sorted(i for i in jobs.keys() - in_rq if jobs[i].dispatched_at is not None),
         "videos": Video.objects.filter(tenant=tenant).count(),
         "files": files,
     }
@@ -647,7 +650,8 @@ def report_burst(name: str, results: list[dict], wall: float, check: dict, expec
         f"429 {clean[429]}/{counts[429]}\n"
         f"    database: {check['jobs']} jobs for the tenant ({len(check['not_queued'])} not queued), "
         f"{check['videos']} videos, {check['files']} stored files; {check['on_queue']} waiting on their RQ queue, "
-        f"{len(check['reconciler'])} left to the reconciler\n"
+        f"{len(check['held'])} waiting for their tenant's turn (fair share), "
+        f"{len(check['reconciler'])} dispatched but not in RQ (the reconciler's)\n"
         f"    lost {len(lost)}{' ' + ', '.join(lost) if lost else ''}; created but not acknowledged "
         f"{len(check['unacknowledged'])}   -> {'OK' if ok else 'PROBLEM'}",
         flush=True,
