@@ -74,3 +74,13 @@ def make_face_video(out: Path, audio: Path, duration: float, width: int = 640, h
     assert proc.wait() == 0
     out.with_suffix(".json").write_text(json.dumps({"size": [width, height], "frames": truth}))
     return truth
+
+
+def make_lesson_video(folder: Path) -> Path:
+    """A 40 s teacher/child lesson with a face: long enough for a worker to be caught running it."""
+    from tests.dialogue import lesson_turns
+    from tests.dialogue import render as render_dialogue
+
+    render_dialogue(lesson_turns(), folder / "lesson.wav")
+    make_face_video(folder / "lesson.mp4", folder / "lesson.wav", duration=40)
+    return folder / "lesson.mp4"

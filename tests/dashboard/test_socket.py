@@ -2,35 +2,20 @@
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
 
-from cultivate.asgi import application
 from jobs import attempts
-from tests.conftest import login
 from tests.factories import JobFactory
+from tests.sockets import socket_headers, socket_open
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _headers(client, user):
-    login(client, user)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    return [(b"cookie", cookie.encode()), (b"origin", b"http://localhost")]
-
-
-async def _connect(path, headers):
-    communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, _ = await communicator.connect(timeout=5)
-    return communicator, connected
-
-
 def test_it_streams_progress_events_for_a_job(client, bob, tenant_a):
     job = JobFactory(video__tenant=tenant_a)
-    headers = _headers(client, bob)
+    headers = socket_headers(client, bob)
 
     async def scenario():
-        communicator, connected = await _connect(f"/ws/jobs/{job.id}/", headers)
+        communicator, connected = await socket_open(f"/ws/jobs/{job.id}/", headers)
         assert connected
         first = await communicator.receive_json_from(timeout=5)
         assert (first["id"], first["status"]) == (str(job.id), "queued")
@@ -50,10 +35,10 @@ def test_it_streams_progress_events_for_a_job(client, bob, tenant_a):
 
 def test_it_refuses_a_job_socket_to_another_tenant(client, charlie, tenant_a):
     job = JobFactory(video__tenant=tenant_a)
-    headers = _headers(client, charlie)
+    headers = socket_headers(client, charlie)
 
     async def scenario():
-        communicator, connected = await _connect(f"/ws/jobs/{job.id}/", headers)
+        communicator, connected = await socket_open(f"/ws/jobs/{job.id}/", headers)
         await communicator.disconnect()
         return connected
 
@@ -66,7 +51,7 @@ def test_it_refuses_sockets_to_strangers(tenant_a):
     async def scenario():
         results = []
         for path in (f"/ws/jobs/{job.id}/", "/ws/tenant/"):
-            communicator, connected = await _connect(path, [(b"origin", b"http://localhost")])
+            communicator, connected = await socket_open(path, [(b"origin", b"http://localhost")])
             await communicator.disconnect()
             results.append(connected)
         return results
@@ -77,10 +62,10 @@ def test_it_refuses_sockets_to_strangers(tenant_a):
 def test_the_tenant_socket_carries_only_its_own_tenants_jobs(client, alice, charlie, tenant_a, tenant_b):
     mine = JobFactory(video__tenant=tenant_a)
     theirs = JobFactory(video__tenant=tenant_b)
-    headers = _headers(client, alice)
+    headers = socket_headers(client, alice)
 
     async def scenario():
-        communicator, connected = await _connect("/ws/tenant/", headers)
+        communicator, connected = await socket_open("/ws/tenant/", headers)
         assert connected
         await sync_to_async(attempts.job_start)(job_id=theirs.id)
         await sync_to_async(attempts.job_start)(job_id=mine.id)

@@ -17,9 +17,7 @@ from jobs import services, uploads
 from jobs.models import Job, JobAttempt
 from jobs.reconcile import reconcile
 from tests.conftest import run_worker_process, start_worker_process, uploaded
-from tests.dialogue import lesson_turns
-from tests.dialogue import render as render_dialogue
-from tests.visual_media import make_face_video
+from tests.visual_media import make_lesson_video
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -27,10 +25,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 @pytest.fixture(scope="module")
 def long_lesson(tmp_path_factory):
     """A 40 s lesson with a face: long enough to be caught running."""
-    d = tmp_path_factory.mktemp("faults")
-    render_dialogue(lesson_turns(), d / "lesson.wav")
-    make_face_video(d / "lesson.mp4", d / "lesson.wav", duration=40)
-    return d / "lesson.mp4"
+    return make_lesson_video(tmp_path_factory.mktemp("faults"))
 
 
 def submit(path, tenant, user, **kwargs) -> Job:

@@ -18,10 +18,8 @@ from jobs import attempts, layout, services, tasks, uploads
 from jobs.models import Job, JobAttempt
 from jobs.reconcile import reconcile
 from tests.conftest import start_worker_process, uploaded
-from tests.dialogue import lesson_turns
-from tests.dialogue import render as render_dialogue
 from tests.factories import VideoFactory
-from tests.visual_media import make_face_video
+from tests.visual_media import make_lesson_video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,10 +108,7 @@ def test_the_heartbeat_outlives_a_database_error(tenant_a, bob, settings, redis_
 
 @pytest.fixture(scope="module")
 def long_lesson(tmp_path_factory):
-    d = tmp_path_factory.mktemp("fencing")
-    render_dialogue(lesson_turns(), d / "lesson.wav")
-    make_face_video(d / "lesson.mp4", d / "lesson.wav", duration=40)
-    return d / "lesson.mp4"
+    return make_lesson_video(tmp_path_factory.mktemp("fencing"))
 
 
 def wait_for(predicate, timeout: float, what: str):

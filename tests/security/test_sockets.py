@@ -5,31 +5,16 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
 
 from cultivate.accounts import invitations
 from cultivate.accounts.models import Membership
 from cultivate.accounts.services import tenant_suspend
-from cultivate.asgi import application
 from dashboard import consumers
 from jobs import events
-from tests.conftest import login
 from tests.factories import JobFactory
+from tests.sockets import socket_headers, socket_open
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _headers(client, user):
-    login(client, user)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    return [(b"cookie", cookie.encode()), (b"origin", b"http://localhost")]
-
-
-async def _open(path, headers):
-    communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, _ = await communicator.connect(timeout=5)
-    return communicator, connected
 
 
 async def _closed(communicator) -> bool:
@@ -43,13 +28,13 @@ async def _closed(communicator) -> bool:
 
 def test_it_refuses_both_sockets_of_a_suspended_tenant(client, bob, tenant_a):
     job = JobFactory(video__tenant=tenant_a)
-    headers = _headers(client, bob)
+    headers = socket_headers(client, bob)
     tenant_suspend(tenant=tenant_a)
 
     async def scenario():
         results = []
         for path in (f"/ws/jobs/{job.id}/", "/ws/tenant/"):
-            communicator, connected = await _open(path, headers)
+            communicator, connected = await socket_open(path, headers)
             await communicator.disconnect()
             results.append(connected)
         return results
@@ -59,14 +44,14 @@ def test_it_refuses_both_sockets_of_a_suspended_tenant(client, bob, tenant_a):
 
 def test_it_closes_a_removed_members_sockets_and_no_one_elses(client, alice, bob, tenant_a):
     job = JobFactory(video__tenant=tenant_a)
-    bob_headers = _headers(client, bob)
-    alice_headers = _headers(client.__class__(), alice)
+    bob_headers = socket_headers(client, bob)
+    alice_headers = socket_headers(client.__class__(), alice)
     membership = Membership.objects.get(user=bob, tenant=tenant_a)
 
     async def scenario():
-        job_socket, ok1 = await _open(f"/ws/jobs/{job.id}/", bob_headers)
-        tenant_socket, ok2 = await _open("/ws/tenant/", bob_headers)
-        alices, ok3 = await _open("/ws/tenant/", alice_headers)
+        job_socket, ok1 = await socket_open(f"/ws/jobs/{job.id}/", bob_headers)
+        tenant_socket, ok2 = await socket_open("/ws/tenant/", bob_headers)
+        alices, ok3 = await socket_open("/ws/tenant/", alice_headers)
         assert ok1 and ok2 and ok3
         await job_socket.receive_json_from(timeout=5)  # the job's state on connect
         await sync_to_async(invitations.member_remove)(membership=membership)
@@ -85,15 +70,15 @@ def test_it_closes_a_removed_members_sockets_and_no_one_elses(client, alice, bob
 
 def test_it_closes_every_socket_of_a_tenant_when_it_is_suspended(client, alice, bob, charlie, tenant_a):
     job = JobFactory(video__tenant=tenant_a)
-    headers = [_headers(client.__class__(), user) for user in (alice, bob)]
-    charlies = _headers(client.__class__(), charlie)
+    headers = [socket_headers(client.__class__(), user) for user in (alice, bob)]
+    charlies = socket_headers(client.__class__(), charlie)
 
     async def scenario():
         opened = [
-            await _open("/ws/tenant/", headers[0]),
-            await _open(f"/ws/jobs/{job.id}/", headers[1]),
+            await socket_open("/ws/tenant/", headers[0]),
+            await socket_open(f"/ws/jobs/{job.id}/", headers[1]),
         ]
-        other, ok = await _open("/ws/tenant/", charlies)
+        other, ok = await socket_open("/ws/tenant/", charlies)
         assert ok and all(connected for _, connected in opened)
         await sync_to_async(tenant_suspend)(tenant=job.tenant)
         closed = [await _closed(communicator) for communicator, _ in opened]
@@ -112,10 +97,10 @@ def test_it_checks_access_again_before_sending_an_event(client, bob, tenant_a, m
     """Should the close message be lost, the next event finds the membership gone."""
     monkeypatch.setattr(consumers, "RECHECK_EVERY_S", 0)
     job = JobFactory(video__tenant=tenant_a)
-    headers = _headers(client, bob)
+    headers = socket_headers(client, bob)
 
     async def scenario():
-        communicator, connected = await _open("/ws/tenant/", headers)
+        communicator, connected = await socket_open("/ws/tenant/", headers)
         assert connected
         # Gone without the service (as when a user is deleted in the Django admin).
         await sync_to_async(Membership.objects.filter(user=bob).delete)()
