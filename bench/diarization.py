@@ -1,19 +1,29 @@
-"""Choose the speaker-embedding method by measurement.
+"""Speaker separation benchmark: who spoke when, on real and built recordings.
 
-    .venv/bin/python bench/diarization.py
+    .venv/bin/python bench/diarization.py [--methods old,new,mfcc] [--sets real,built,synthetic] [--only NAME]
 
-Renders synthetic dialogues with espeak-ng (exact ground truth), runs VAD and the
-diarizer with each embedding method, and prints the wrong-speaker share of true speech time
-(best mapping of found speakers to true ones; speech the VAD missed counts as wrong) and the
-speaker count found with ``auto``.
+Three sets, each with exact or hand-checked truth:
+  real       the labelled conversations in ../shared/realdata/conversations (a partly
+             labelled one is scored only inside its labelled turns);
+  built      classroom-like dialogues made from real single-speaker utterances (bench/realvoice.py);
+  synthetic  espeak-ng dialogues (tests/dialogue.py).
+Each recording runs through the VAD once, then through every method twice: with the true
+speaker count and with ``auto``. Per recording and per set (time-weighted) it prints the
+wrong-speaker share (true speech time not given to the matching found speaker, missed speech
+included), DER with no collar and with a 0.25 s collar (bench/der.py), the talk-share error,
+the count found by ``auto``, and the wall time of the speaker stage; then one line per
+method against the targets. A new method is one entry in ``METHODS``.
 """
 
 from __future__ import annotations
 
-import itertools
+import argparse
+import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,58 +31,354 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis import media, speakers, vad  # noqa: E402
-from tests.dialogue import VOICES, Turn, lesson_turns, render  # noqa: E402
+from analysis.vad import Span  # noqa: E402
+from bench import der, realvoice  # noqa: E402
+from bench.der import Segment  # noqa: E402
 
-VOICES.update({"man_us": ("en-us", 35, 160), "man_gb": ("en-gb", 40, 160), "woman_a": ("en-us+f2", 55, 155)})
+REALDATA = realvoice.REALDATA
+COLLAR_S = 0.25
+TARGETS = {"real": 0.12, "built": 0.05, "teacher/child": 0.03, "talk share": 0.05, "count right": 0.80}
 
-PAIRS = {
-    "teacher / child (pitch far apart)": ("teacher", "child"),
-    "coach / teacher (adult, accents differ)": ("coach", "teacher2"),
-    "two adult men": ("man_us", "man_gb"),
-    "two adult women": ("woman_a", "teacher2"),
+# A method returns its turns and the stretches it flags as two voices at once.
+Method = Callable[[np.ndarray, list[Span], int | str], tuple[list[Segment], list[tuple[float, float]]]]
+
+
+def _diarize_with(**options) -> Method:
+    """A method backed by ``speakers.diarize``: today's defaults with these options changed."""
+
+    def run(audio: np.ndarray, spans: list[Span], count: int | str):
+        found = speakers.diarize(audio, spans, speakers.DiarizeOptions(speakers=count, **options))
+        return [(t.start, t.end, t.speaker) for t in found.turns], [(o.start, o.end) for o in found.overlaps]
+
+    return run
+
+
+METHODS: dict[str, Method] = {
+    "new": _diarize_with(),  # the product's default: DiarizeOptions()
+    "old": _diarize_with(clustering="agglomerative"),  # the first version: average linkage, silhouette count
+    "mfcc": _diarize_with(method="mfcc", clustering="agglomerative"),
+    "combined": _diarize_with(method="combined", clustering="agglomerative"),
 }
 
 
-def wrong_share(turns, truth) -> float:
-    step, counts, total = 0.01, {}, 0
-    for t in truth:
-        for x in np.arange(t.start, t.end, step):
-            got = next((u.speaker for u in turns if u.start <= x < u.end), None)
-            counts[(t.speaker, got)] = counts.get((t.speaker, got), 0) + 1
-            total += 1
-    truths = sorted({t.speaker for t in truth})
-    found = sorted({u.speaker for u in turns})
-    best = max(
-        sum(counts.get((tr, g), 0) for tr, g in zip(truths, perm, strict=True))
-        for perm in itertools.permutations(found + [None] * len(truths), len(truths))
+@dataclass
+class Recording:
+    """Attributes:
+    name, set: How the tables name it.
+    audio: 16 kHz mono float32.
+    truth: Ground-truth turns.
+    count: True number of speakers (in the whole recording).
+    regions: Labelled stretches for a partly labelled file; None scores everything.
+    note: One line on what it is.
+    """
+
+    name: str
+    set: str
+    audio: np.ndarray
+    truth: list[Segment]
+    count: int
+    regions: list[tuple[float, float]] | None = None
+    note: str = ""
+
+
+@dataclass
+class Run:
+    """One method on one recording in one mode (true count or auto)."""
+
+    plain: der.Score
+    collared: der.Score
+    found: int
+    seconds: float
+    overlap: tuple[float, float, float] = (0.0, 0.0, 0.0)  # true, flagged, both (seconds)
+
+
+@dataclass
+class Result:
+    """Attributes:
+    vad_miss: Share of true speech outside the VAD's spans (the same for every method): the
+      part of the wrong-speaker share no speaker method can win back.
+    runs: ``N`` (true count given) and ``auto``.
+    """
+
+    recording: Recording
+    method: str
+    vad_miss: float
+    runs: dict[str, Run] = field(default_factory=dict)
+
+
+# --- the three sets: (name, loader) pairs, so --only builds just the one it needs ----------
+
+
+def real_set(root: Path) -> list[tuple[str, Callable[[], Recording]]]:
+    """The labelled real conversations; a partial one is scored in its labelled turns only."""
+    rows = json.loads((root / "ground_truth.json").read_text())["conversations"]
+
+    def load(row: dict) -> Recording:
+        truth = [(t["start"], t["end"], t["speaker"]) for t in row["turns"]]
+        partial = row["gt_quality"] == "partial"
+        regions = der.union(truth) if partial else None
+        note = f"{row['gt_quality']} labels" + (f", scored in {_length(regions):.1f} s labelled" if partial else "")
+        audio = media.decode_audio(root / row["file"])
+        return Recording(Path(row["file"]).stem, "real", audio, truth, row["num_speakers"], regions, note)
+
+    return [(Path(row["file"]).stem, lambda row=row: load(row)) for row in rows]
+
+
+def built_set(root: Path) -> list[tuple[str, Callable[[], Recording]]]:
+    """Dialogues built from real utterances (bench/realvoice.py)."""
+
+    def load(name: str) -> Recording:
+        d = realvoice.build(name, root)
+        return Recording(name, "built", d.audio, d.turns, len(d.speakers), note=d.note)
+
+    return [(name, lambda name=name: load(name)) for name in realvoice.RECIPES]
+
+
+def synthetic_set(workdir: Path) -> list[tuple[str, Callable[[], Recording]]]:
+    """The espeak-ng dialogues of the first version of this benchmark."""
+    from tests.dialogue import VOICES, Turn, lesson_turns, render
+
+    VOICES.update(
+        {
+            "man_us": ("en-us", 35, 160),
+            "man_gb": ("en-gb", 40, 160),
+            "woman_a": ("en-us+f2", 55, 155),
+        }
     )
-    return 1 - best / total
+    pairs = {
+        "tts_teacher_child": ("teacher", "child", "teacher/child (pitch far apart)"),
+        "tts_woman_girl": ("woman_teacher", "girl", "teacher/child, two female voices"),
+        "tts_coach_teacher": ("coach", "teacher2", "coach/teacher (adults, accents differ)"),
+        "tts_two_men": ("man_us", "man_gb", "two adult men"),
+        "tts_two_women": ("woman_a", "teacher2", "two adult women"),
+    }
+    scripts = {name: (lesson_turns(a, b), note) for name, (a, b, note) in pairs.items()}
+    alone = [Turn("teacher", t.text, t.label, t.pause_after) for t in lesson_turns()]
+    scripts["tts_one_speaker"] = (alone, "teacher only")
+    three = lesson_turns("teacher", "child")
+    for t in three[8:]:
+        t.speaker = "man_gb" if t.speaker == "child" else t.speaker
+    scripts["tts_three_speakers"] = (three, "teacher, child, then a man")
+
+    def load(name: str) -> Recording:
+        turns, note = scripts[name]
+        path = workdir / f"{name}.wav"
+        render(turns, path)
+        truth = [(t.start, t.end, t.speaker) for t in turns]
+        return Recording(name, "synthetic", media.decode_audio(path), truth, len({t.speaker for t in turns}), note=note)
+
+    return [(name, lambda name=name: load(name)) for name in scripts]
+
+
+# --- running and scoring -------------------------------------------------------------------
+
+
+def evaluate(recording: Recording, methods: dict[str, Method]) -> list[Result]:
+    """VAD once, then each method with the true count and with ``auto``."""
+    spans = vad.detect_speech(recording.audio)
+    speech = [(a, b, "speech") for a, b in der.union(recording.truth)]
+    found = der.score(speech, [(s.start, s.end, "speech") for s in spans], regions=recording.regions)
+    results = []
+    for name, method in methods.items():
+        result = Result(recording, name, found.missed_s / max(found.speech_s, 1e-9))
+        for mode, count in (("N", recording.count), ("auto", "auto")):
+            start = time.perf_counter()
+            hypothesis, overlaps = method(recording.audio, spans, count)
+            seconds = time.perf_counter() - start
+            result.runs[mode] = Run(
+                der.score(recording.truth, hypothesis, regions=recording.regions),
+                der.score(recording.truth, hypothesis, collar=COLLAR_S, regions=recording.regions),
+                len({speaker for _, _, speaker in hypothesis}),
+                seconds,
+                der.overlap_hits(recording.truth, overlaps, regions=recording.regions),
+            )
+        results.append(result)
+    return results
+
+
+def warm_up(methods: dict[str, Method]) -> None:
+    """Load each method's models on 3 s of noise, so no recording's time includes loading."""
+    noise = np.random.default_rng(0).standard_normal(3 * media.SAMPLE_RATE).astype(np.float32) * 0.05
+    for name, method in methods.items():
+        start = time.perf_counter()
+        method(noise, [Span(0.0, 3.0)], 2)  # turns and overlaps ignored
+        print(f"warm-up {name}: {time.perf_counter() - start:.1f} s (model loading, not in the times below)")
+
+
+def shares(result: Result, which: int) -> str:
+    """True (``which`` 0) or found (1) talk shares with ``auto``, largest true speaker first:
+    a collapse into one voice, a split voice or a swap shows at a glance."""
+    pairs = sorted(result.runs["auto"].plain.shares.values(), reverse=True)
+    return "/".join(f"{pair[which]:.2f}" for pair in pairs)
+
+
+@dataclass
+class Pooled:
+    """Time-weighted measures over several recordings."""
+
+    wrong: float
+    der: float
+    der_collar: float
+    talk_share: float
+    count_right: float
+    seconds: float
+    vad_miss: float
+    overlap_precision: float | None
+    overlap_recall: float | None
+
+
+def pool(results: list[Result], mode: str) -> Pooled:
+    """Sum the times before dividing, so a long recording weighs more than a short one."""
+    plain = [r.runs[mode].plain for r in results]
+    collared = [r.runs[mode].collared for r in results]
+    speech = sum(s.speech_s for s in plain)
+    errors = sum(s.missed_s + s.false_alarm_s + s.confusion_s for s in plain)
+    errors_collar = sum(s.missed_s + s.false_alarm_s + s.confusion_s for s in collared)
+    both = sum(r.runs[mode].overlap[2] for r in results)
+    return Pooled(
+        wrong=sum(s.wrong_s for s in plain) / speech,
+        der=errors / speech,
+        der_collar=errors_collar / max(sum(s.speech_s for s in collared), 1e-9),
+        talk_share=sum(s.talk_share_error * s.speech_s for s in plain) / speech,
+        count_right=float(np.mean([r.runs["auto"].found == r.recording.count for r in results])),
+        seconds=sum(r.runs[mode].seconds for r in results),
+        vad_miss=sum(r.vad_miss * s.speech_s for r, s in zip(results, plain, strict=True)) / speech,
+        overlap_precision=both / flagged if (flagged := sum(r.runs[mode].overlap[1] for r in results)) else None,
+        overlap_recall=both / true if (true := sum(r.runs[mode].overlap[0] for r in results)) else None,
+    )
+
+
+# --- printing ------------------------------------------------------------------------------
+
+_LEGEND = (
+    "wrong = wrong-speaker share (missed speech counts); DER.25 = DER with a 0.25 s collar; share = talk-share\n"
+    "error; N = true count given, auto = count estimated; * = auto count wrong; found shares = talk shares found\n"
+    "by auto, matched to the true speakers, largest true speaker first; pooled = time-weighted over the set;\n"
+    "overlap flagged = the stretches a method marks as two voices at once against the true overlaps (N given),\n"
+    "in time; turns stay one speaker each, so overlaps never change the other columns"
+)
+_HEAD = (
+    f"{'recording':24} {'method':9} {'len s':>6} {'spk':>3} |"
+    f" {'N: wrong':>8} {'DER':>6} {'DER.25':>6} {'share':>6} {'time':>6} |"
+    f" {'auto: wrong':>11} {'DER':>6} {'DER.25':>6} {'share':>6} {'found':>5} {'time':>6} | found shares"
+)
+
+
+def print_row(result: Result) -> None:
+    rec, n, a = result.recording, result.runs["N"], result.runs["auto"]
+    mark = "" if a.found == rec.count else " *"
+    print(
+        f"{rec.name:24} {result.method:9} {rec.audio.size / media.SAMPLE_RATE:6.1f} {rec.count:3} |"
+        f" {n.plain.wrong_share:8.3f} {n.plain.der:6.3f} {n.collared.der:6.3f} {n.plain.talk_share_error:6.3f}"
+        f" {n.seconds:5.1f}s |"
+        f" {a.plain.wrong_share:11.3f} {a.plain.der:6.3f} {a.collared.der:6.3f} {a.plain.talk_share_error:6.3f}"
+        f" {a.found:>3}{mark:2} {a.seconds:5.1f}s | {shares(result, 1)}"
+    )
+
+
+def print_pooled(label: str, method: str, results: list[Result]) -> None:
+    n, a = pool(results, "N"), pool(results, "auto")
+    print(
+        f"{label:24} {method:9} {'':6} {'':3} |"
+        f" {n.wrong:8.3f} {n.der:6.3f} {n.der_collar:6.3f} {n.talk_share:6.3f} {n.seconds:5.1f}s |"
+        f" {a.wrong:11.3f} {a.der:6.3f} {a.der_collar:6.3f} {a.talk_share:6.3f}"
+        f" {a.count_right:5.0%} {a.seconds:5.1f}s | VAD misses {n.vad_miss:.3f}; overlap flagged:"
+        f" precision {_maybe(n.overlap_precision)}, recall {_maybe(n.overlap_recall)}"
+    )
+
+
+def _maybe(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def print_targets(method: str, results: list[Result]) -> None:
+    """One line: each target with the N-given and auto values, ok when both meet it."""
+
+    def check(label: str, values: tuple[float, float] | None, limit: float) -> str:
+        if values is None:
+            return f"{label} n/a"
+        ok = all(v <= limit for v in values)
+        return f"{label} {values[0]:.3f}/{values[1]:.3f} <= {limit:.2f} {'ok' if ok else 'MISS'}"
+
+    def wrong(selected: list[Result]) -> tuple[float, float] | None:
+        return (pool(selected, "N").wrong, pool(selected, "auto").wrong) if selected else None
+
+    mine = [r for r in results if r.method == method]
+    teacher_child = [r for r in mine if r.recording.name in ("tts_teacher_child", "tts_woman_girl")]
+    shares = (pool(mine, "N").talk_share, pool(mine, "auto").talk_share)
+    count = pool(mine, "auto").count_right
+    parts = [
+        check("real wrong", wrong([r for r in mine if r.recording.set == "real"]), TARGETS["real"]),
+        check("built wrong", wrong([r for r in mine if r.recording.set == "built"]), TARGETS["built"]),
+        check("tts teacher/child wrong", wrong(teacher_child), TARGETS["teacher/child"]),
+        check("talk share", shares, TARGETS["talk share"]),
+        f"count right {count:.0%} >= 80% {'ok' if count >= TARGETS['count right'] else 'MISS'}",
+    ]
+    print(f"targets [{method}] (N given/auto): " + " | ".join(parts))
+
+
+def _length(regions: list[tuple[float, float]]) -> float:
+    return sum(b - a for a, b in regions)
+
+
+def _sets(names: list[str], workdir: Path) -> Iterator[tuple[str, list[tuple[str, Callable[[], Recording]]]]]:
+    for name in names:
+        if name == "synthetic":
+            yield name, synthetic_set(workdir)
+        elif not realvoice.available(REALDATA):
+            print(f"\n[{name}] skipped: no real data at {REALDATA} (expected ../shared/realdata beside the repository)")
+        else:
+            yield name, (real_set if name == "real" else built_set)(REALDATA)
+
+
+def run_set(set_name: str, entries: list[tuple[str, Callable[[], Recording]]], methods) -> list[Result]:
+    """Load, run and print each recording of one set, then the set's pooled lines."""
+    print(f"\n[{set_name}]")
+    print(_HEAD)
+    results: list[Result] = []
+    for _, load in entries:
+        recording = load()
+        mine = evaluate(recording, methods)
+        for result in mine:
+            print_row(result)
+        print(
+            f"{'':24} {recording.note}; true shares {shares(mine[0], 0)}; VAD misses {mine[0].vad_miss:.3f} of true speech"
+        )
+        results += mine
+    for method in methods:
+        print_pooled(f"= {set_name} (pooled)", method, [r for r in results if r.method == method])
+    return results
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", default="old,new", help=f"comma-separated, of: {', '.join(METHODS)}")
+    parser.add_argument("--sets", default="real,built,synthetic", help="comma-separated, of: real, built, synthetic")
+    parser.add_argument("--only", help="run only the recording with this name")
+    args = parser.parse_args()
+    if unknown := set(args.methods.split(",")) - set(METHODS):
+        parser.error(f"unknown method(s): {', '.join(sorted(unknown))}")
+    methods = {m: METHODS[m] for m in args.methods.split(",")}
+    set_names = args.sets.split(",")
+    if unknown := set(set_names) - {"real", "built", "synthetic"}:
+        parser.error(f"unknown set(s): {', '.join(sorted(unknown))}")
+
+    print(_LEGEND)
+    warm_up(methods)
+    results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
-        cases = {name: lesson_turns(a, b) for name, (a, b) in PAIRS.items()}
-        cases["one speaker (teacher only)"] = [Turn("teacher", t.text, t.label, t.pause_after) for t in lesson_turns()]
-        three = lesson_turns("teacher", "child")
-        for t in three[8:]:
-            t.speaker = "man_gb" if t.speaker == "child" else t.speaker
-        cases["three speakers"] = three
-        print(f"{'dialogue':42} {'method':12} {'wrong (N=2)':>12} {'wrong (auto)':>13} {'found':>6} {'time':>7}")
-        for name, turns in cases.items():
-            path = Path(tmp) / "d.wav"
-            render(turns, path)
-            audio = media.decode_audio(path)
-            spans = vad.detect_speech(audio)
-            n_true = len({t.speaker for t in turns})
-            for method in speakers.METHODS:
-                start = time.perf_counter()
-                fixed = speakers.diarize(audio, spans, speakers.DiarizeOptions(method=method, speakers=max(n_true, 2)))
-                auto = speakers.diarize(audio, spans, speakers.DiarizeOptions(method=method, speakers="auto"))
-                took = time.perf_counter() - start
-                print(
-                    f"{name:42} {method:12} {wrong_share(fixed.turns, turns):12.3f} "
-                    f"{wrong_share(auto.turns, turns):13.3f} {len(auto.speakers):>4}/{n_true} {took:6.2f}s"
-                )
+        for set_name, entries in _sets(set_names, Path(tmp)):
+            entries = [(n, load) for n, load in entries if args.only in (None, n)]
+            if entries:
+                results += run_set(set_name, entries, methods)
+    if not results:
+        print("nothing ran" + (f": no recording named {args.only!r}" if args.only else ""))
+        return
+    print()
+    for method in methods:
+        print_pooled("= overall (pooled)", method, [r for r in results if r.method == method])
+    for method in methods:
+        print_targets(method, results)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ VOICES = {
     "child": ("en-us+f4", 90, 140),
     "coach": ("en-gb", 45, 155),
     "teacher2": ("en-us+f2", 60, 150),
+    "woman_teacher": ("en-us+f3", 45, 150),  # with "girl": teacher and child, both female voices
+    "girl": ("en-us+f4", 85, 145),
 }
 
 
