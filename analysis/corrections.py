@@ -14,28 +14,48 @@ Kinds:
   ``speaker``   {"speaker": id, "role": "...", "name": "..."}: a speaker's role and/or name.
   ``swap``      {"a": id, "b": id}: the two speakers' roles and names change places (the
                 machine told them apart but named them the wrong way round).
+  ``merge``     {"speaker": id, "into": id}: the machine heard one person as two; everything
+                ``speaker`` said becomes ``into``'s and ``speaker`` leaves ``speakers``.
+  ``split``     {"start": s, "end": e, "speaker": id|"new", "role": "..."}: the words whose middle
+                falls in [start, end) were someone else's: ``speaker``'s, or a new speaker's (the
+                next free ``S<n>``, role ``other`` unless ``role`` says). Segments are cut where
+                the speaker changes.
+
+After a merge or a split, ``machine_speakers`` holds the machine's ``speakers`` as they were,
+and the speakers' figures follow the speech (``analysis.regroup``). Questions follow their
+words: one that changed hands keeps ``machine_speaker``, and one whose words are now someone
+else's than the asker's (``metrics.asker``) is left out, as the pipeline leaves out everyone
+else's questions. Who answered is worked out again from the transcript where a merge or split
+could change it; wait times stay, since nobody spoke at another time.
 """
 
 from __future__ import annotations
 
 import copy
 
-from analysis import discourse
+from analysis import discourse, regroup
 
-KINDS = ("label", "add", "speaker", "swap")
+KINDS = ("label", "add", "speaker", "swap", "merge", "split")
+SPEAKER_KINDS = ("speaker", "swap", "merge", "split")  # checked against the speakers as corrected so far
 LABELS = ("OEQ", "CEQ", "NONQ")
 ROLES = ("teacher", "child", "coach", "other")
-ANSWER_WINDOW_S = 10.0
+SPLIT_MAX_S = 1200.0  # a longer stretch is more likely a slip than a correction; a merge moves a whole speaker
 
 
-def validate(result: dict, kind: str, data: dict) -> dict:
+def validate(result: dict, kind: str, data: dict, earlier: list[dict] | None = None) -> dict:
     """Check one correction against the result; returns it cleaned.
 
+    Args:
+      result: The machine's result.
+      earlier: The corrections made before this one: a speaker correction is checked against
+        the speakers and transcript as they already stand (a merged speaker is gone, a new one
+        is there).
     Raises:
       ValueError: with a message for people.
     """
     questions = result.get("questions") or []
-    speaker_ids = [s["id"] for s in result.get("speakers") or []]
+    current = apply(result, earlier) if earlier and kind in SPEAKER_KINDS else result
+    speaker_ids = [s["id"] for s in current.get("speakers") or []]
     duration = (result.get("media") or {}).get("duration_s") or 0
     if kind == "label":
         index = _int(data.get("question"), "question")
@@ -70,6 +90,10 @@ def validate(result: dict, kind: str, data: dict) -> dict:
         if a not in speaker_ids or b not in speaker_ids or a == b:
             raise ValueError("choose two different speakers")
         return {"a": a, "b": b}
+    if kind == "merge":
+        return _merge_data(speaker_ids, data)
+    if kind == "split":
+        return _split_data(current, speaker_ids, data)
     raise ValueError(f"the kind must be one of {', '.join(KINDS)}")
 
 
@@ -84,34 +108,49 @@ def apply(result: dict, corrections: list[dict]) -> dict:
         return out
     for i, q in enumerate(out.get("questions") or []):
         q["index"] = i  # the machine's numbering, which a label correction names
-    speakers = {s["id"]: s for s in out.get("speakers") or []}
     machine = out.get("questions") or []
+    machine_speakers = copy.deepcopy(out.get("speakers") or [])
     labels: dict[int, str] = {}
     added: list[dict] = []
     for c in corrections:
         kind, data = c["kind"], c["data"]
+        speakers = {s["id"]: s for s in out.get("speakers") or []}
         if kind == "label" and data["question"] < len(machine):
             labels[data["question"]] = data["label"]
         elif kind == "add":
             added.append(data)
         elif kind == "speaker" and data["speaker"] in speakers:
             s = speakers[data["speaker"]]
-            s.setdefault("machine_role", s.get("role"))
+            _keep_machine_role(s)
             s.update({k: v for k, v in data.items() if k in ("role", "name")})
         elif kind == "swap" and data["a"] in speakers and data["b"] in speakers:
             a, b = speakers[data["a"]], speakers[data["b"]]
             for s in (a, b):
-                s.setdefault("machine_role", s.get("role"))
+                _keep_machine_role(s)
             for key in ("role", "name"):
                 a[key], b[key] = b.get(key), a.get(key)
             for s in (a, b):
                 if s.get("name") is None:
                     s.pop("name", None)
+        elif kind == "merge" and regroup.merge(out, data["speaker"], data["into"]):
+            out["machine_speakers"] = machine_speakers
+        elif kind == "split" and regroup.split(
+            out,
+            data["start"],
+            data["end"],
+            data["speaker"],
+            data.get("role", "other"),
+            [s["id"] for s in machine_speakers],
+        ):
+            out["machine_speakers"] = machine_speakers
+    asker = (out.get("metrics") or {}).get("asker")
     questions = []
     for i, q in enumerate(machine):
         label = labels.get(i, q["label"])
         if label != q["label"]:
             q = {**q, "machine_label": q["label"], "label": label}
+        if "machine_speaker" in q and asker is not None and q.get("speaker") != asker:
+            continue  # now someone else's words: the pipeline counts the asker's questions only
         if label != "NONQ":
             questions.append({**q, "index": i})
     for data in added:
@@ -149,13 +188,9 @@ def _missed_question(result: dict, data: dict) -> dict:
     at = min(segments, key=lambda s: 0 if s["start"] <= start <= s["end"] else abs(s["start"] - start), default=None)
     speaker = at.get("speaker") if at else None
     end = at["end"] if at and at["end"] >= start else start
-    following = [s for s in segments if s["start"] >= end - 0.01 and s is not at]
-    nxt = following[0] if following else None
+    nxt = next((s for s in segments if s["start"] >= end - 0.01 and s is not at), None)
     wait = round(max(nxt["start"] - end, 0.0), 2) if nxt else None
-    answered = next(
-        (s.get("speaker") for s in following if s["start"] - end <= ANSWER_WINDOW_S and s.get("speaker") != speaker),
-        None,
-    )
+    answered = regroup.answerer(segments, speaker, end, skip=at)
     return {
         "start": start,
         "end": round(end, 2),
@@ -216,6 +251,52 @@ def _recomputed_metrics(result: dict) -> dict:
     return metrics
 
 
+def _keep_machine_role(speaker: dict) -> None:
+    if not speaker.get("added"):  # a speaker a coach added has no machine role
+        speaker.setdefault("machine_role", speaker.get("role"))
+
+
+def _merge_data(speaker_ids: list[str], data: dict) -> dict:
+    sid, into = data.get("speaker"), data.get("into")
+    if sid not in speaker_ids or into not in speaker_ids:
+        raise ValueError("there is no such speaker")
+    if sid == into:
+        raise ValueError("choose two different speakers")
+    return {"speaker": sid, "into": into}
+
+
+def _split_data(current: dict, speaker_ids: list[str], data: dict) -> dict:
+    start, end = round(_float(data.get("start"), "start"), 2), round(_float(data.get("end"), "end"), 2)
+    segments = current.get("segments") or []
+    length = (current.get("media") or {}).get("duration_s") or max((s["end"] for s in segments), default=0)
+    if not 0 <= start < end <= length:
+        raise ValueError(f"the stretch must start before it ends, both between 0 and {length:.0f} s")
+    if end - start > SPLIT_MAX_S:
+        raise ValueError(f"a stretch can be at most {SPLIT_MAX_S / 60:.0f} minutes; give a longer one in parts")
+    sid = data.get("speaker")
+    if sid != "new" and sid not in speaker_ids:
+        raise ValueError("choose one of the speakers or a new speaker")
+    out = {"start": start, "end": end, "speaker": sid}
+    if sid == "new":
+        out["role"] = data.get("role") or "other"
+        if out["role"] not in ROLES:
+            raise ValueError(f"the role must be one of {', '.join(ROLES)}")
+    elif data.get("role"):
+        raise ValueError("a role goes with a new speaker; change an existing speaker's role on its own")
+    said = [who for seg in segments for who, inside in regroup.pieces(seg, start, end) if inside and who]
+    if not said:
+        raise ValueError(f"nothing was said between {_clock(start)} and {_clock(end)}")
+    if all(who == sid for who in said):
+        raise ValueError(f"everything said between {_clock(start)} and {_clock(end)} is already {sid}'s")
+    return out
+
+
+def _clock(seconds: float) -> str:
+    """75.5 as '1:15.5', 60 as '1:00'."""
+    minutes, tenths = divmod(round(seconds * 10), 600)
+    return f"{minutes}:{tenths // 10:02d}" + (f".{tenths % 10}" if tenths % 10 else "")
+
+
 def _label(value, *, allow_nonq: bool) -> str:
     allowed = LABELS if allow_nonq else LABELS[:2]
     if value not in allowed:
@@ -226,14 +307,14 @@ def _label(value, *, allow_nonq: bool) -> str:
 def _int(value, name: str) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
         raise ValueError(f"{name} must be a whole number") from None
 
 
 def _float(value, name: str) -> float:
     try:
         out = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: float(10**400)
         raise ValueError(f"{name} must be a number of seconds") from None
     if out != out:  # NaN
         raise ValueError(f"{name} must be a number of seconds")

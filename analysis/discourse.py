@@ -67,7 +67,8 @@ class Discourse:
 
 
 def attribute(segments: list[Segment], turns: list[Turn]) -> list[Segment]:
-    """Give every word the speaker whose turn covers it, and split segments where the speaker changes."""
+    """Give every word the speaker whose turn covers its middle, and split segments where the
+    speaker changes (so a segment is one speaker's, and so is every word in it)."""
     out: list[Segment] = []
     for seg in segments:
         if not seg.words:
@@ -78,6 +79,7 @@ def attribute(segments: list[Segment], turns: list[Turn]) -> list[Segment]:
         speaker = None
         for word in seg.words:
             who = _speaker_at(turns, (word.start + word.end) / 2)
+            word.speaker = who
             if current and who != speaker:
                 out.append(_segment(current, speaker))
                 current = []

@@ -71,6 +71,7 @@ class Result:
     models: dict[str, dict]
     source_name: str = ""
     speakers: list[discourse.SpeakerStats] = field(default_factory=list)
+    overlaps: list[speakers.Overlap] = field(default_factory=list)
     questions: list[discourse.Question] = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
     prosody: dict = field(default_factory=dict)
@@ -89,6 +90,7 @@ class Result:
             "session": self.session,
             "segments": [s.to_dict() for s in self.segments],
             "speakers": [asdict(s) for s in self.speakers],
+            "overlaps": [asdict(o) for o in self.overlaps],
             "questions": [asdict(q) for q in self.questions],
             "metrics": self.metrics,
             "prosody": self.prosody,
@@ -224,15 +226,21 @@ def _rest(source, info, options, clock, report, check_cancel, should_cancel, see
 
     report("discourse", 0.0)
     segments = discourse.attribute(transcript.segments, diarization.turns)
+    # Talk time counts speech heard as one voice: overlapped stretches are reported apart.
+    solo = speakers.without_overlaps(diarization.turns, diarization.overlaps)
     talk = clock.measure(
-        "discourse", "cpu", discourse.analyse, segments, diarization.turns, spans, info.duration_s, options.discourse
+        "discourse", "cpu", discourse.analyse, segments, solo, spans, info.duration_s, options.discourse
     )
     check_cancel()
 
     report("voice", 0.0)
     voice = clock.measure("prosody", "cpu", _prosody, audio, diarization, talk)
     seen_video = seen.result()
-    metrics = {**talk.metrics, **_responder_visual(talk.questions, seen_video)}
+    metrics = {
+        **talk.metrics,
+        **_overlap_metrics(diarization.overlaps),
+        **_responder_visual(talk.questions, seen_video),
+    }
     engagement = {q.start: q.responder_visual.get("engagement") for q in talk.questions}
     picked = highlights.pick(
         talk.questions, diarization.turns, talk.segments, info.duration_s, engagement, options.highlights
@@ -266,6 +274,7 @@ def _rest(source, info, options, clock, report, check_cancel, should_cancel, see
             "vad": {"name": "silero-vad", "engine": "onnxruntime (bundled with faster-whisper)", "device": "cpu"},
             "speakers": {
                 "name": diarization.method,
+                "clustering": options.speakers.clustering,
                 "device": encoder_device,
                 "count_requested": options.speakers.speakers,
             },
@@ -273,6 +282,7 @@ def _rest(source, info, options, clock, report, check_cancel, should_cancel, see
         },
         source_name=os.path.basename(os.fspath(source)),
         speakers=talk.speakers,
+        overlaps=diarization.overlaps,
         questions=talk.questions,
         metrics=metrics,
         prosody=voice,
@@ -291,6 +301,11 @@ def _who_spoke(audio, options: PipelineOptions, clock: _Clock, encoder_device: s
         "speakers", encoder_device, speakers.diarize, audio, spans, options.speakers, should_stop=stop.is_set
     )
     return spans, diarization
+
+
+def _overlap_metrics(overlaps: list[speakers.Overlap]) -> dict:
+    """How much speech was heard as two voices at once (kept out of every talk share)."""
+    return {"overlap_count": len(overlaps), "overlap_s": round(sum(o.end - o.start for o in overlaps), 2)}
 
 
 def _responder_visual(asked: list[discourse.Question], seen: visual.Visual, after_s: float = 5.0) -> dict:

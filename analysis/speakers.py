@@ -44,10 +44,8 @@ class DiarizeOptions:
       ``agglomerative`` (the first version).
     window_s: Embedding window length; spans shorter than this get one window of their own.
     hop_s: Step between windows inside a span.
-    same_voice_similarity: Two clusters whose centroids are at least this cosine-similar are
-      one voice (a recording with a single speaker). ``spectral`` with a count given uses it
-      only when no merge drops by ``min_drop`` either, so two voices asked for and heard are
-      never reported as one.
+    same_voice_similarity: ``agglomerative`` only: two clusters whose centroids are at least
+      this cosine-similar are one voice (a recording with a single speaker).
     split_into: ``spectral``: how many clusters the first, over-split pass makes (at most).
     min_drop: ``spectral`` with ``auto``: a merge whose similarity falls at least this far
       below the merges just before it joins two different voices. Below it everywhere, the
@@ -124,7 +122,11 @@ def diarize(
         return _single(spans, options.method, notes)
 
     features = embed(audio, windows, options, should_stop)
-    labels, k = (_spectral_merge if options.clustering == "spectral" else _cluster)(features, options)
+    if options.clustering == "spectral":
+        labels, k, heard = _spectral_merge(features, options)
+    else:
+        labels, k = _cluster(features, options)
+        heard = k
     if k == 1:
         notes.append("Only one voice was found.")
         return _single(spans, options.method, notes)
@@ -140,6 +142,8 @@ def diarize(
     ]
     if isinstance(options.speakers, int) and len(order) < options.speakers:
         notes.append(f"{options.speakers} speakers were asked for; {len(order)} were heard.")
+    elif isinstance(options.speakers, int) and heard < options.speakers:
+        notes.append(HARD_TO_TELL)
     return Diarization(turns, [rename[o] for o in order], options.method, notes, overlaps)
 
 
@@ -233,27 +237,67 @@ def load_encoder(device: str = "auto", threads: int = 0):
 
 def _resemblyzer(audio: np.ndarray, windows: list[Span], options: DiarizeOptions, should_stop=None) -> np.ndarray:
     import torch
-    from resemblyzer.audio import wav_to_mel_spectrogram
 
     encoder = load_encoder(options.device, options.cpu_threads)
-    mels = []
-    for i, w in enumerate(windows):
-        if should_stop and i % 200 == 0 and should_stop():
-            raise Cancelled()
-        mels.append(wav_to_mel_spectrogram(_cut(audio, w)))
+    frames, first = _mel_frames(audio, windows, should_stop)
+    starts = [first[_frame(w.start)] for w in windows]
+    lengths = [1 + (int(w.end * SAMPLE_RATE) - int(w.start * SAMPLE_RATE)) // _MEL_HOP for w in windows]
     out = np.zeros((len(windows), 256), np.float32)
     by_length: dict[int, list[int]] = {}
-    for i, mel in enumerate(mels):
-        by_length.setdefault(len(mel), []).append(i)
+    for i, n in enumerate(lengths):
+        by_length.setdefault(n, []).append(i)
     with torch.no_grad():
-        for idx in by_length.values():  # equal lengths batch together
+        for n, idx in by_length.items():  # equal lengths batch together
             for chunk in range(0, len(idx), 256):
                 if should_stop and should_stop():
                     raise Cancelled()
                 ids = idx[chunk : chunk + 256]
-                batch = torch.from_numpy(np.stack([mels[i] for i in ids])).to(encoder.device)
-                out[ids] = encoder(batch).cpu().numpy()
+                batch = np.stack([frames[starts[i] : starts[i] + n] for i in ids])
+                out[ids] = encoder(torch.from_numpy(batch).to(encoder.device)).cpu().numpy()
     return out
+
+
+_MEL_HOP = SAMPLE_RATE // 100  # Resemblyzer's mel frames: 25 ms every 10 ms, 40 bands
+_MEL_FFT = SAMPLE_RATE * 25 // 1000
+_MEL_CHUNK = 30 * 100  # frames computed per librosa call
+
+
+def _frame(t: float) -> int:
+    return int(t * SAMPLE_RATE) // _MEL_HOP
+
+
+def _mel_frames(audio: np.ndarray, windows: list[Span], should_stop=None) -> tuple[np.ndarray, np.ndarray]:
+    """Resemblyzer's mel spectrogram frames under the windows, computed once per frame (the
+    windows overlap), a chunk of the recording per call. Returns the frames, in time order,
+    and for every frame of the recording its row there (-1 where no window needs it). Frame
+    ``j`` is centred on sample ``j * hop`` as in ``resemblyzer.audio.wav_to_mel_spectrogram``."""
+    import librosa
+
+    total = 1 + audio.size // _MEL_HOP
+    needed = np.zeros(total + 1, bool)
+    for w in windows:
+        a = _frame(w.start)
+        needed[a : a + 1 + (int(w.end * SAMPLE_RATE) - int(w.start * SAMPLE_RATE)) // _MEL_HOP] = True
+    needed = needed[:total]
+    first = np.full(total, -1, np.int64)
+    first[needed] = np.arange(int(needed.sum()))
+    rows = np.zeros((int(needed.sum()), 40), np.float32)
+    half = _MEL_FFT // 2
+    for c0 in range(0, total, _MEL_CHUNK):
+        c1 = min(total, c0 + _MEL_CHUNK)
+        if not needed[c0:c1].any():
+            continue
+        if should_stop and should_stop():
+            raise Cancelled()
+        lo, hi = c0 * _MEL_HOP - half, (c1 - 1) * _MEL_HOP + half
+        piece = audio[max(lo, 0) : min(hi, audio.size)]
+        piece = np.pad(piece, (max(0, -lo), max(0, hi - audio.size)))  # zeros past either end
+        mel = librosa.feature.melspectrogram(
+            y=piece, sr=SAMPLE_RATE, n_fft=_MEL_FFT, hop_length=_MEL_HOP, n_mels=40, center=False
+        ).T
+        keep = needed[c0:c1]
+        rows[first[c0:c1][keep]] = mel[: c1 - c0][keep]
+    return rows, first
 
 
 def _mfcc(audio: np.ndarray, windows: list[Span]) -> np.ndarray:
@@ -284,13 +328,20 @@ def _cluster(x: np.ndarray, options: DiarizeOptions) -> tuple[np.ndarray, int]:
     return labels, k
 
 
-def _spectral_merge(x: np.ndarray, options: DiarizeOptions) -> tuple[np.ndarray, int]:
+HARD_TO_TELL = (
+    "The voices were hard to tell apart, so the speakers asked for may mix two people or split one:"
+    " check who spoke when (a coach can merge speakers or give a stretch to another)."
+)
+
+
+def _spectral_merge(x: np.ndarray, options: DiarizeOptions) -> tuple[np.ndarray, int, int]:
     """Over-split with spectral clustering, merge the closest clusters down to the count, settle
-    the borders with k-means. Returns labels 0..k-1 and k."""
+    the borders with k-means. Returns labels 0..k-1, k, and the count the merges themselves
+    point to (``auto``'s answer, also worked out when a count was given)."""
     n = len(x)
     if n < 4:  # too few windows to over-split
-        options_agglo = DiarizeOptions(**{**options.__dict__, "clustering": "agglomerative"})
-        return _cluster(x, options_agglo)
+        labels, k = _cluster(x, DiarizeOptions(**{**options.__dict__, "clustering": "agglomerative"}))
+        return labels, k, k
     # A long recording is over-split on evenly spaced windows (the eigen-decomposition grows
     # with the cube of its size); every window then joins its nearest cluster.
     sample = np.linspace(0, n - 1, min(n, _SPECTRAL_MAX)).round().astype(int)
@@ -300,18 +351,15 @@ def _spectral_merge(x: np.ndarray, options: DiarizeOptions) -> tuple[np.ndarray,
         pieces = (x @ centroids.T).argmax(axis=1)
     chain = _merge_chain(x, pieces)
     heard = _count_from_chain(chain, options.max_speakers, options.min_drop)
-    if options.speakers == "auto":
-        k = heard
-    elif heard == 1 and chain.get(2, ([], 1.0))[1] >= options.same_voice_similarity:
-        k = 1  # asked for more, but nothing tells two voices apart: one voice, and a note says so
-    else:
-        k = min(int(options.speakers), max(chain))
+    # A count given is trusted (a coach can merge two speakers that are one person): on real
+    # recordings no similarity tells one voice from two reliably (see docs/benchmarks.md).
+    k = heard if options.speakers == "auto" else min(int(options.speakers), max(chain))
     labels = np.zeros(n, int)
     for label, members in enumerate(chain[k][0]):
         labels[np.isin(pieces, members)] = label
     if k > 1:
         labels = _kmeans_cosine(x, labels, k)
-    return labels, int(labels.max()) + 1
+    return labels, int(labels.max()) + 1, heard
 
 
 _SPECTRAL_MAX = 2000  # windows over-split at once (about 17 minutes of speech at a 0.5 s hop)

@@ -46,10 +46,13 @@ class TranscribeOptions:
 
 @dataclass
 class Word:
+    """A recognised word; ``speaker`` is set once speakers are attached (``discourse.attribute``)."""
+
     start: float
     end: float
     text: str
     probability: float
+    speaker: str | None = None
 
 
 @dataclass

@@ -1,11 +1,12 @@
 """Speaker separation benchmark: who spoke when, on real and built recordings.
 
-    .venv/bin/python bench/diarization.py [--methods old,new,mfcc] [--sets real,built,synthetic] [--only NAME]
+    .venv/bin/python bench/diarization.py [--methods old,new,mfcc] [--sets real,built,alone,synthetic] [--only NAME]
 
-Three sets, each with exact or hand-checked truth:
+Four sets, each with exact or hand-checked truth:
   real       the labelled conversations in ../shared/realdata/conversations (a partly
              labelled one is scored only inside its labelled turns);
   built      classroom-like dialogues made from real single-speaker utterances (bench/realvoice.py);
+  alone      each real speaker alone, their utterances joined (is one voice heard as one?);
   synthetic  espeak-ng dialogues (tests/dialogue.py).
 Each recording runs through the VAD once, then through every method twice: with the true
 speaker count and with ``auto``. Per recording and per set (time-weighted) it prints the
@@ -132,6 +133,16 @@ def built_set(root: Path) -> list[tuple[str, Callable[[], Recording]]]:
         return Recording(name, "built", d.audio, d.turns, len(d.speakers), note=d.note)
 
     return [(name, lambda name=name: load(name)) for name in realvoice.RECIPES]
+
+
+def alone_set(root: Path) -> list[tuple[str, Callable[[], Recording]]]:
+    """Each real speaker with enough utterances, alone (bench/realvoice.alone): the one-voice case."""
+
+    def load(speaker: str) -> Recording:
+        d = realvoice.alone(speaker, root)
+        return Recording(d.name, "alone", d.audio, d.turns, 1, note=d.note)
+
+    return [(f"alone_{s}", lambda s=s: load(s)) for s in realvoice.speakers_with_utterances(root)]
 
 
 def synthetic_set(workdir: Path) -> list[tuple[str, Callable[[], Recording]]]:
@@ -303,17 +314,25 @@ def print_targets(method: str, results: list[Result]) -> None:
     def wrong(selected: list[Result]) -> tuple[float, float] | None:
         return (pool(selected, "N").wrong, pool(selected, "auto").wrong) if selected else None
 
-    mine = [r for r in results if r.method == method]
+    everything = [r for r in results if r.method == method]
+    alone = [r for r in everything if r.recording.set == "alone"]
+    mine = [r for r in everything if r.recording.set != "alone"]  # conversations: two voices or more
     teacher_child = [r for r in mine if r.recording.name in ("tts_teacher_child", "tts_woman_girl")]
-    shares = (pool(mine, "N").talk_share, pool(mine, "auto").talk_share)
-    count = pool(mine, "auto").count_right
     parts = [
         check("real wrong", wrong([r for r in mine if r.recording.set == "real"]), TARGETS["real"]),
         check("built wrong", wrong([r for r in mine if r.recording.set == "built"]), TARGETS["built"]),
         check("tts teacher/child wrong", wrong(teacher_child), TARGETS["teacher/child"]),
-        check("talk share", shares, TARGETS["talk share"]),
-        f"count right {count:.0%} >= 80% {'ok' if count >= TARGETS['count right'] else 'MISS'}",
     ]
+    if mine:
+        shares = (pool(mine, "N").talk_share, pool(mine, "auto").talk_share)
+        count = pool(mine, "auto").count_right
+        parts += [
+            check("talk share", shares, TARGETS["talk share"]),
+            f"count right (conversations) {count:.0%} >= 80% {'ok' if count >= TARGETS['count right'] else 'MISS'}",
+        ]
+    if alone:
+        heard = sum(r.runs["auto"].found == 1 for r in alone)
+        parts.append(f"one voice heard as one by auto: {heard} of {len(alone)}")
     print(f"targets [{method}] (N given/auto): " + " | ".join(parts))
 
 
@@ -328,7 +347,7 @@ def _sets(names: list[str], workdir: Path) -> Iterator[tuple[str, list[tuple[str
         elif not realvoice.available(REALDATA):
             print(f"\n[{name}] skipped: no real data at {REALDATA} (expected ../shared/realdata beside the repository)")
         else:
-            yield name, (real_set if name == "real" else built_set)(REALDATA)
+            yield name, {"real": real_set, "built": built_set, "alone": alone_set}[name](REALDATA)
 
 
 def run_set(set_name: str, entries: list[tuple[str, Callable[[], Recording]]], methods) -> list[Result]:
@@ -353,14 +372,16 @@ def run_set(set_name: str, entries: list[tuple[str, Callable[[], Recording]]], m
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", default="old,new", help=f"comma-separated, of: {', '.join(METHODS)}")
-    parser.add_argument("--sets", default="real,built,synthetic", help="comma-separated, of: real, built, synthetic")
+    parser.add_argument(
+        "--sets", default="real,built,alone,synthetic", help="comma-separated, of: real, built, alone, synthetic"
+    )
     parser.add_argument("--only", help="run only the recording with this name")
     args = parser.parse_args()
     if unknown := set(args.methods.split(",")) - set(METHODS):
         parser.error(f"unknown method(s): {', '.join(sorted(unknown))}")
     methods = {m: METHODS[m] for m in args.methods.split(",")}
     set_names = args.sets.split(",")
-    if unknown := set(set_names) - {"real", "built", "synthetic"}:
+    if unknown := set(set_names) - {"real", "built", "alone", "synthetic"}:
         parser.error(f"unknown set(s): {', '.join(sorted(unknown))}")
 
     print(_LEGEND)

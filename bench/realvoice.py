@@ -127,6 +127,33 @@ def build(name: str, root: Path = REALDATA) -> Dialogue:
     return _mix(name, recipe, placed, rng)
 
 
+def speakers_with_utterances(root: Path = REALDATA, min_seconds: float = 10.0) -> list[str]:
+    """Speaker ids with at least ``min_seconds`` of utterances (enough for a one-voice recording)."""
+    rows = json.loads((root / "ground_truth.json").read_text())["utterances"]
+    seconds: dict[str, float] = {}
+    for row in rows:
+        seconds[row["speaker"]] = seconds.get(row["speaker"], 0.0) + float(row.get("duration_s") or 0.0)
+    return sorted(s for s, total in seconds.items() if total >= min_seconds)
+
+
+def alone(speaker: str, root: Path = REALDATA, pause_s: float = 0.8) -> Dialogue:
+    """One real speaker alone: all their utterances, trimmed and levelled, with ``pause_s``
+    between them. Each utterance was recorded on its own, so the recording varies more than
+    one person in one room would: a hard case for telling one voice from two."""
+    samples, mask = _stream(speaker, root)
+    runs = _runs(_bridge(mask))
+    pause = np.zeros(int(pause_s * SAMPLE_RATE), np.float32)
+    parts, turns, t = [pause], [], pause.size
+    for a, b in runs:
+        piece = samples[a * _FRAME : b * _FRAME]
+        parts += [piece, pause]
+        turns.append((round(t / SAMPLE_RATE, 3), round((t + piece.size) / SAMPLE_RATE, 3), speaker))
+        t += piece.size + pause.size
+    audio = np.concatenate(parts)
+    audio += (np.random.default_rng(0).standard_normal(audio.size) * _NOISE_RMS).astype(np.float32)
+    return Dialogue(f"alone_{speaker}", audio, turns, [speaker], "one real speaker, utterances from separate sessions")
+
+
 def _next_speaker(speakers: tuple[str, ...], current: str, rng: np.random.Generator) -> str:
     """The lead speaks after every other turn; now and then the lead goes on after a pause."""
     lead, others = speakers[0], list(speakers[1:])

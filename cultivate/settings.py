@@ -349,10 +349,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Fields named "kind" hold different choices (a job's kind, an artifact's kind).
+    # Fields named "kind" hold different choices (a job's kind, an artifact's kind, a correction's).
     "ENUM_NAME_OVERRIDES": {
         "JobKindEnum": "jobs.models.Job.Kind",
         "ArtifactKindEnum": ["result", "clip", "thumbnail", "captions", "output"],
+        "CorrectionKindEnum": "jobs.models.Correction.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -391,6 +392,7 @@ if DIARIZATION_SPEAKERS != "auto":
     except ValueError:
         raise ImproperlyConfigured("DIARIZATION_SPEAKERS must be a number or auto") from None
 DIARIZATION_METHOD = _env_choice("DIARIZATION_METHOD", "resemblyzer", ("resemblyzer", "mfcc", "combined"))
+DIARIZATION_CLUSTERING = _env_choice("DIARIZATION_CLUSTERING", "spectral", ("spectral", "agglomerative"))
 BLUR_OTHERS_DEFAULT = _env_bool("BLUR_OTHERS_DEFAULT", False)  # privacy blur in clips (a job may override)
 DEFAULT_SESSION = _env_choice("DEFAULT_SESSION", "classroom", ("classroom", "coaching"))
 MAX_MEDIA_DURATION_S = _env_number("MAX_MEDIA_DURATION_S", 4 * 3600.0, float)

@@ -1,5 +1,6 @@
-"""The review page's corrections: a coach changes a label, adds a missed question, names or
-swaps speakers. Each is recorded (and audited); the page then shows the reviewed result."""
+"""The review page's corrections: a coach changes a label, adds a missed question, names,
+swaps or merges speakers, or gives a stretch of time to another speaker. Each is recorded (and
+audited); the page then shows the reviewed result."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from cultivate.accounts.audit import audit_request
 from dashboard.views import _job_or_404, member_required
 from jobs.corrections import correction_add
 
-FIELDS = ("question", "label", "start", "text", "speaker", "role", "name", "a", "b")
-ANCHORS = {"label": "h-questions", "add": "h-questions", "speaker": "h-speakers", "swap": "h-speakers"}
+FIELDS = ("question", "label", "start", "end", "text", "speaker", "role", "name", "a", "b", "into")
+TIMES = ("start", "end")
+ANCHORS = {"label": "h-questions", "add": "h-questions", "speaker": "h-speakers", "swap": "h-speakers",
+           "merge": "h-speakers", "split": "h-speakers"}  # fmt: skip
 
 
 @member_required
@@ -26,8 +29,9 @@ def job_correct(request, job_id):
         return HttpResponseForbidden("Viewers cannot correct results.")
     kind = request.POST.get("kind", "")
     data = {f: request.POST[f].strip() for f in FIELDS if request.POST.get(f, "").strip()}
-    if "start" in data:
-        data["start"] = _seconds(data["start"])
+    for name in TIMES:
+        if name in data:
+            data[name] = _seconds(data[name])
     try:
         correction = correction_add(job=job, author=request.user, kind=kind, data=data)
     except AnalysisError as exc:

@@ -24,6 +24,12 @@ def review_context(result: dict) -> dict:
          "title": f"{s['role']} {s['start']:.0f}-{s['end']:.0f} s"}
         for s in segments
     ]  # fmt: skip
+    overlaps = [
+        {"left": pct(o["start"]), "width": max(pct(o["end"] - o["start"]), 0.15),
+         "title": f"Two voices at once ({' and '.join(role.get(sid, sid) for sid in o.get('speakers') or [])}) "
+                  f"{o['start']:.0f}-{o['end']:.0f} s"}
+        for o in result.get("overlaps") or []
+    ]  # fmt: skip
     # A question's number in the machine's list, which a label correction names: given by the
     # corrections when there are any, else its place in the list.
     corrected = bool(result.get("corrections"))
@@ -66,6 +72,7 @@ def review_context(result: dict) -> dict:
         "qa": result.get("qa"),
         "segments": segments,
         "timeline": timeline,
+        "overlaps": overlaps,
         "speakers": [{**s, "colour": colour[s["id"]]} for s in speakers],
         "questions": questions,
         "metrics": metrics,

@@ -326,8 +326,8 @@ class JobResultApi(APIView):
         operation_id="jobs_result",
         summary="Get a job's result",
         description="The `cultivate.result/1` document (see docs/result-schema.md), with any corrections "
-        "coaches made laid over it (`corrections`; changed questions keep `machine_label`). 409 "
-        "`result_not_ready` until the job has succeeded.",
+        "coaches made laid over it (`corrections`; changed questions keep `machine_label`, merged or split "
+        "speakers keep the machine's in `machine_speakers`). 409 `result_not_ready` until the job has succeeded.",
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="cultivate.result/1")},
         tags=["jobs"],
     )

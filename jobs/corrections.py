@@ -27,8 +27,11 @@ def correction_add(*, job: Job, author, kind: str, data: dict) -> Correction:
     result = job_result(job) if job.status == Job.Status.SUCCEEDED else None
     if result is None:
         raise AnalysisError("not_ready", "Only a finished job's result can be corrected.")
+    # One correction at a time per job: each is checked against the ones before it (a merged
+    # speaker is gone, a new one is there).
+    Job.objects.select_for_update().filter(pk=job.pk).first()
     try:
-        clean = corrections.validate(result, kind, data)
+        clean = corrections.validate(result, kind, data, correction_list(job=job))
     except ValueError as exc:
         raise AnalysisError("bad_correction", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
     return Correction.objects.create(tenant=job.tenant, job=job, author=author, kind=kind, data=clean)
@@ -36,15 +39,17 @@ def correction_add(*, job: Job, author, kind: str, data: dict) -> Correction:
 
 def correction_list(*, job: Job) -> list[dict]:
     """The job's corrections, oldest first, as ``analysis.corrections.apply`` takes them."""
-    return [
-        {
-            "kind": c.kind,
-            "data": c.data,
-            "by": c.author.get_username() if c.author else "",
-            "at": c.created_at.isoformat(),
-        }
-        for c in Correction.objects.filter(job=job).select_related("author")
-    ]
+    return [correction_dict(c) for c in Correction.objects.filter(job=job).select_related("author")]
+
+
+def correction_dict(correction: Correction) -> dict:
+    """One correction as ``analysis.corrections.apply`` takes it (``by``: empty for an API key)."""
+    return {
+        "kind": correction.kind,
+        "data": correction.data,
+        "by": correction.author.get_username() if correction.author else "",
+        "at": correction.created_at.isoformat(),
+    }
 
 
 def job_review(job: Job) -> dict | None:

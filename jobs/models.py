@@ -341,14 +341,17 @@ class Comment(models.Model):
 
 class Correction(models.Model):
     """A coach's correction of a finished job's result: a question's label, a missed question,
-    a speaker's role or name, two speakers swapped. The machine's result file is never changed;
-    ``analysis.corrections.apply`` lays these over it, oldest first."""
+    a speaker's role or name, two speakers swapped or merged, a stretch given to another speaker.
+    The machine's result file is never changed; ``analysis.corrections.apply`` lays these over
+    it, oldest first."""
 
     class Kind(models.TextChoices):
         LABEL = "label", "Question label"
         ADD = "add", "Missed question"
         SPEAKER = "speaker", "Speaker role or name"
         SWAP = "swap", "Speakers swapped"
+        MERGE = "merge", "Speakers merged"
+        SPLIT = "split", "Stretch given to another speaker"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="corrections")
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="corrections")

@@ -75,6 +75,7 @@ def pipeline_options(
         speakers=parse_speakers(speakers),
         max_speakers=settings.MAX_SPEAKERS,
         method=settings.DIARIZATION_METHOD,
+        clustering=settings.DIARIZATION_CLUSTERING,
         device=settings.TORCH_DEVICE,
         cpu_threads=settings.ANALYSIS_CPU_THREADS,
     )

@@ -33,9 +33,9 @@ class TenantActive(permissions.BasePermission):
 
 
 class CanSubmitOrReadOnly(permissions.BasePermission):
-    """Reads for every role; writes (submit, cancel, retry) for admins and coaches."""
+    """Reads for every role; writes (submit, cancel, retry, correct) for admins and coaches."""
 
-    message = "Viewers can read but not submit, cancel or retry jobs."
+    message = "Viewers can read but not submit, cancel, retry or correct jobs."
     code = "read_only_role"
 
     def has_permission(self, request, view) -> bool:

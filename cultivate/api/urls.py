@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from cultivate.accounts import apis as accounts
 from cultivate.api.files import FileDownloadApi
 from jobs import apis as jobs
-from jobs import tenant_apis
+from jobs import correction_apis, tenant_apis
 
 app_name = "api"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("v1/jobs/<uuid:job_id>/retry", jobs.JobRetryApi.as_view(), name="job_retry"),
     path("v1/jobs/<uuid:job_id>/result", jobs.JobResultApi.as_view(), name="job_result"),
     path("v1/jobs/<uuid:job_id>/artifacts", jobs.JobArtifactsApi.as_view(), name="job_artifacts"),
+    path("v1/jobs/<uuid:job_id>/corrections", correction_apis.JobCorrectionsApi.as_view(), name="job_corrections"),
     path("v1/files/<str:token>", FileDownloadApi.as_view(), name="file"),
     path("v1/analyze/text", tenant_apis.AnalyzeTextApi.as_view(), name="analyze_text"),
     path("v1/usage", tenant_apis.UsageApi.as_view(), name="usage"),

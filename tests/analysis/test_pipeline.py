@@ -34,6 +34,11 @@ def test_it_transcribes_a_two_speaker_video_with_word_times(media_dir):
     assert doc["models"]["whisper"]["name"] == "tiny.en"
     assert [s["role"] for s in doc["speakers"]] == ["teacher", "child"]
     assert {seg["speaker"] for seg in doc["segments"]} == {"S1", "S2"}
+    # Every word carries its speaker, the segment's (segments split where the speaker changes).
+    assert all(w["speaker"] == seg["speaker"] for seg in doc["segments"] for w in seg["words"])
+    assert doc["metrics"]["overlap_count"] == len(doc["overlaps"])
+    talk = sum(s["talk_s"] for s in doc["speakers"])
+    assert sum(s["talk_share"] for s in doc["speakers"]) == pytest.approx(1.0, abs=0.01) and talk > 0
 
 
 def test_it_reads_audio_only_files(media_dir):

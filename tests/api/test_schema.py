@@ -38,6 +38,8 @@ def test_the_schema_is_valid_and_documents_every_operation(tmp_path):
         ("post", "/api/v1/jobs/{job_id}/retry"),
         ("get", "/api/v1/jobs/{job_id}/result"),
         ("get", "/api/v1/jobs/{job_id}/artifacts"),
+        ("get", "/api/v1/jobs/{job_id}/corrections"),
+        ("post", "/api/v1/jobs/{job_id}/corrections"),
         ("post", "/api/v1/analyze/text"),
         ("get", "/api/v1/webhooks"),
         ("post", "/api/v1/webhooks"),

@@ -75,3 +75,36 @@ def test_a_coach_jumps_to_a_question_and_corrects_its_label(bob, reviewed_job, l
     expect(page.locator("ol.questions li", has_text="Is it cold?")).to_contain_text("the machine said CEQ")
     snapshot(page, "review-corrected")
     assert errors == []
+
+
+def test_a_coach_gives_a_stretch_to_a_new_speaker_and_merges_it_back(bob, reviewed_job, live_server, browser):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, live_server, bob)
+    page.goto(f"{live_server.url}/jobs/{reviewed_job.id}/")
+    page.get_by_text("Correct the speakers").click()
+
+    # "Is it cold?" (6-7 s) was the teacher's, the machine says; the coach hears someone else.
+    page.evaluate("const p = document.getElementById('source-player'); p.pause(); p.currentTime = 6.0")
+    page.locator("[data-fill-time='split-start']").click()
+    expect(page.locator("#split-start")).to_have_value("0:06.0")
+    page.locator("#split-end").fill("7")
+    page.get_by_label("Give this stretch to").select_option("new")
+    page.get_by_role("button", name="Give this stretch").click()
+    page.wait_for_load_state()
+    expect(page.locator("#h-speakers + .split table")).to_contain_text("Other (S2) (added by a coach)")
+    expect(page.locator("ol.questions")).not_to_contain_text("Is it cold?")  # not the teacher's question now
+    expect(page.locator(".tile", has_text="of questions open")).to_contain_text("100%")
+
+    page.get_by_text("Correct the speakers").click()
+    page.get_by_label("Merge").select_option("S2")
+    page.get_by_label("into").select_option("S0")
+    page.get_by_role("button", name="Merge speakers").click()
+    page.wait_for_load_state()
+    expect(page.locator("#h-speakers + .split table")).to_contain_text("Teacher (S0) (merged: S2)")
+    expect(page.locator("ol.questions")).to_contain_text("Is it cold?")
+    expect(page.locator(".tile", has_text="of questions open")).to_contain_text("50%")
+    page.get_by_text("Correct the speakers").click()
+    snapshot(page, "review-speakers-merged")
+    assert errors == []

@@ -11,6 +11,7 @@ from django.urls import reverse
 from cultivate.accounts.models import AuditEntry
 from jobs.models import Correction
 from tests.analysis.test_corrections import result as machine_result
+from tests.analysis.test_corrections import three_speakers
 from tests.api.conftest import key_client
 from tests.conftest import login
 from tests.factories import JobFactory
@@ -57,6 +58,42 @@ def test_a_missed_question_and_speaker_corrections_show_on_the_page(client, bob,
     page = client.get(reverse("dashboard:job", args=[job_a.id])).content.decode()
     assert "Ms Rivera, child" not in page and "Ms Rivera, teacher (S1)" in page and "(machine: child)" in page
     assert Correction.objects.filter(job=job_a).count() == 3
+
+
+def test_a_coach_merges_speakers_and_gives_a_stretch_to_a_new_one(client, bob, tenant_a):
+    job = finished_job(tenant_a, {**three_speakers(), "visual": {"samples": []}, "highlights": []})
+    login(client, bob)
+    page = client.get(reverse("dashboard:job", args=[job.id])).content.decode()
+    assert 'id="merge-speakers"' in page and '<option value="new">a new speaker</option>' in page
+    response = correct(client, job, kind="merge", speaker="S2", into="S1")
+    assert response.status_code == 302 and response.url.endswith("#h-speakers")
+    response = correct(client, job, kind="split", start="0:26", end="30", speaker="new")
+    assert response.status_code == 302 and response.url.endswith("#h-speakers")
+    assert Correction.objects.get(job=job, kind="split").data == {
+        "start": 26.0, "end": 30.0, "speaker": "new", "role": "other"
+    }  # fmt: skip
+    page = client.get(reverse("dashboard:job", args=[job.id])).content.decode()
+    assert 'Child (S1) <span class="hint">(merged: S2)</span>' in page
+    assert 'Other (S3) <span class="hint">(added by a coach)</span>' in page
+    assert '<option value="S2"' not in page  # gone from every speaker select
+    assert "pitch and loudness are still what the machine measured" in page
+    entry = AuditEntry.objects.get(action="correction.merge")
+    assert entry.actor == bob and entry.details == {"speaker": "S2", "into": "S1"}
+
+
+def test_a_bad_merge_or_stretch_is_explained_and_not_kept(client, bob, job_a):
+    login(client, bob)
+    response = client.post(
+        reverse("dashboard:job_correct", args=[job_a.id]),
+        {"kind": "split", "start": "0:40", "end": "0:50", "speaker": "S1"},
+        follow=True,
+    )
+    assert "Nothing was said between 0:40 and 0:50." in response.content.decode()
+    response = client.post(
+        reverse("dashboard:job_correct", args=[job_a.id]), {"kind": "merge", "speaker": "S1", "into": "S1"}, follow=True
+    )
+    assert "Choose two different speakers." in response.content.decode()
+    assert not Correction.objects.exists()
 
 
 def test_a_bad_correction_is_explained_and_not_kept(client, bob, job_a):

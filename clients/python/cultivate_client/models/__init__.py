@@ -2,6 +2,11 @@
 
 from .artifact_kind_enum import ArtifactKindEnum
 from .artifact_output import ArtifactOutput
+from .correction_input_request import CorrectionInputRequest
+from .correction_input_request_data import CorrectionInputRequestData
+from .correction_kind_enum import CorrectionKindEnum
+from .correction_output import CorrectionOutput
+from .correction_output_data import CorrectionOutputData
 from .cost_output import CostOutput
 from .delivery_output import DeliveryOutput
 from .delivery_output_payload import DeliveryOutputPayload
@@ -46,6 +51,11 @@ from .webhook_secret_output import WebhookSecretOutput
 __all__ = (
     "ArtifactKindEnum",
     "ArtifactOutput",
+    "CorrectionInputRequest",
+    "CorrectionInputRequestData",
+    "CorrectionKindEnum",
+    "CorrectionOutput",
+    "CorrectionOutputData",
     "CostOutput",
     "DeliveryOutput",
     "DeliveryOutputPayload",

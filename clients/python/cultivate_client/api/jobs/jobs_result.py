@@ -94,8 +94,8 @@ def sync_detailed(
     """Get a job's result
 
      The `cultivate.result/1` document (see docs/result-schema.md), with any corrections coaches made
-    laid over it (`corrections`; changed questions keep `machine_label`). 409 `result_not_ready` until
-    the job has succeeded.
+    laid over it (`corrections`; changed questions keep `machine_label`, merged or split speakers keep
+    the machine's in `machine_speakers`). 409 `result_not_ready` until the job has succeeded.
 
     Args:
         job_id (UUID):
@@ -127,8 +127,8 @@ def sync(
     """Get a job's result
 
      The `cultivate.result/1` document (see docs/result-schema.md), with any corrections coaches made
-    laid over it (`corrections`; changed questions keep `machine_label`). 409 `result_not_ready` until
-    the job has succeeded.
+    laid over it (`corrections`; changed questions keep `machine_label`, merged or split speakers keep
+    the machine's in `machine_speakers`). 409 `result_not_ready` until the job has succeeded.
 
     Args:
         job_id (UUID):
@@ -155,8 +155,8 @@ async def asyncio_detailed(
     """Get a job's result
 
      The `cultivate.result/1` document (see docs/result-schema.md), with any corrections coaches made
-    laid over it (`corrections`; changed questions keep `machine_label`). 409 `result_not_ready` until
-    the job has succeeded.
+    laid over it (`corrections`; changed questions keep `machine_label`, merged or split speakers keep
+    the machine's in `machine_speakers`). 409 `result_not_ready` until the job has succeeded.
 
     Args:
         job_id (UUID):
@@ -186,8 +186,8 @@ async def asyncio(
     """Get a job's result
 
      The `cultivate.result/1` document (see docs/result-schema.md), with any corrections coaches made
-    laid over it (`corrections`; changed questions keep `machine_label`). 409 `result_not_ready` until
-    the job has succeeded.
+    laid over it (`corrections`; changed questions keep `machine_label`, merged or split speakers keep
+    the machine's in `machine_speakers`). 409 `result_not_ready` until the job has succeeded.
 
     Args:
         job_id (UUID):
