@@ -6,14 +6,8 @@ package), with classic MFCC statistics, or both. Windows are clustered into N sp
 (or a count estimated from the data), and each moment of speech takes the vote of the
 windows that cover it.
 
-Clustering (``spectral``, the default) first over-splits the windows with spectral
-clustering on a pruned cosine affinity, so every voice, a quiet child's included, gets
-clusters of its own instead of being swallowed by the loudest speaker; then merges the two
-most similar clusters (cosine of their mean embeddings) until N remain. With ``auto`` the
-count is where that chain of merges drops most sharply: merging pieces of one voice keeps a
-steady similarity, the first merge of two different people falls well below it. A k-means
-pass (cosine) then settles the borders. ``agglomerative`` is the first version's clustering
-(average linkage, a silhouette count and a fixed one-voice similarity), kept for comparison.
+The grouping of windows into voices (``spectral`` by default, or the first version's
+``agglomerative``) is in ``analysis.speaker_clusters``.
 """
 
 from __future__ import annotations
@@ -24,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from analysis import speaker_clusters as clusters
 from analysis.devices import cpu_threads, torch_device
 from analysis.errors import Cancelled
 from analysis.media import SAMPLE_RATE
@@ -123,9 +118,14 @@ def diarize(
 
     features = embed(audio, windows, options, should_stop)
     if options.clustering == "spectral":
-        labels, k, heard = _spectral_merge(features, options)
+        labels, k, heard = clusters.spectral_merge(
+            features, options.speakers, options.max_speakers, options.split_into, options.min_drop,
+            options.same_voice_similarity,
+        )  # fmt: skip
     else:
-        labels, k = _cluster(features, options)
+        labels, k = clusters.agglomerative(
+            features, options.speakers, options.max_speakers, options.same_voice_similarity
+        )
         heard = k
     if k == 1:
         notes.append("Only one voice was found.")
@@ -161,7 +161,7 @@ def _overlaps(x: np.ndarray, windows: list[Span], labels: np.ndarray, spans: lis
     k = int(labels.max()) + 1
     if k < 2:
         return []
-    centroids = _unit(np.stack([x[labels == c].mean(axis=0) for c in range(k)]))
+    centroids = clusters.unit(np.stack([x[labels == c].mean(axis=0) for c in range(k)]))
     found: list[Overlap] = []
     for i, w in enumerate(windows):
         sims = centroids @ x[i]
@@ -219,8 +219,7 @@ def embed(
         parts.append(_resemblyzer(audio, windows, options, should_stop))
     if options.method in ("mfcc", "combined"):
         parts.append(_mfcc(audio, windows))
-    features = np.concatenate(parts, axis=1)
-    return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-9)
+    return clusters.unit(np.concatenate(parts, axis=1))
 
 
 @lru_cache(maxsize=2)
@@ -312,149 +311,10 @@ def _mfcc(audio: np.ndarray, windows: list[Span]) -> np.ndarray:
     return (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-6)  # standardise per dimension
 
 
-def _cluster(x: np.ndarray, options: DiarizeOptions) -> tuple[np.ndarray, int]:
-    from sklearn.cluster import AgglomerativeClustering
-
-    def fit(k: int) -> np.ndarray:
-        return AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(x)
-
-    if options.speakers == "auto":
-        k = _estimate_count(x, fit, options.max_speakers)
-    else:
-        k = min(int(options.speakers), len(x))
-    labels = fit(k) if k > 1 else np.zeros(len(x), int)
-    if k > 1 and _centroid_similarity(x, labels) >= options.same_voice_similarity:
-        return np.zeros(len(x), int), 1
-    return labels, k
-
-
 HARD_TO_TELL = (
     "The voices were hard to tell apart, so the speakers asked for may mix two people or split one:"
     " check who spoke when (a coach can merge speakers or give a stretch to another)."
 )
-
-
-def _spectral_merge(x: np.ndarray, options: DiarizeOptions) -> tuple[np.ndarray, int, int]:
-    """Over-split with spectral clustering, merge the closest clusters down to the count, settle
-    the borders with k-means. Returns labels 0..k-1, k, and the count the merges themselves
-    point to (``auto``'s answer, also worked out when a count was given)."""
-    n = len(x)
-    if n < 4:  # too few windows to over-split
-        labels, k = _cluster(x, DiarizeOptions(**{**options.__dict__, "clustering": "agglomerative"}))
-        return labels, k, k
-    # A long recording is over-split on evenly spaced windows (the eigen-decomposition grows
-    # with the cube of its size); every window then joins its nearest cluster.
-    sample = np.linspace(0, n - 1, min(n, _SPECTRAL_MAX)).round().astype(int)
-    pieces = _spectral(x[sample], min(options.split_into, len(sample) - 1))
-    if len(sample) < n:
-        centroids = _unit(np.stack([x[sample][pieces == c].mean(axis=0) for c in range(pieces.max() + 1)]))
-        pieces = (x @ centroids.T).argmax(axis=1)
-    chain = _merge_chain(x, pieces)
-    heard = _count_from_chain(chain, options.max_speakers, options.min_drop)
-    # A count given is trusted (a coach can merge two speakers that are one person): on real
-    # recordings no similarity tells one voice from two reliably (see docs/benchmarks.md).
-    k = heard if options.speakers == "auto" else min(int(options.speakers), max(chain))
-    labels = np.zeros(n, int)
-    for label, members in enumerate(chain[k][0]):
-        labels[np.isin(pieces, members)] = label
-    if k > 1:
-        labels = _kmeans_cosine(x, labels, k)
-    return labels, int(labels.max()) + 1, heard
-
-
-_SPECTRAL_MAX = 2000  # windows over-split at once (about 17 minutes of speech at a 0.5 s hop)
-_PRUNE = 0.2  # each window keeps its affinity to this share of the windows most like it
-
-
-def _spectral(x: np.ndarray, k: int) -> np.ndarray:
-    """Normalised spectral clustering into ``k`` on a pruned cosine affinity (each row keeps
-    its nearest neighbours, then symmetrised), as in auto-tuning spectral clustering for
-    speaker diarization (Park et al., 2019) but with a fixed pruning share."""
-    from sklearn.cluster import KMeans
-
-    affinity = x @ x.T
-    keep = max(2, int(np.ceil(_PRUNE * len(x))))
-    far = np.argsort(-affinity, axis=1)[:, keep:]
-    np.put_along_axis(affinity, far, 0.0, axis=1)
-    affinity = np.maximum((affinity + affinity.T) / 2, 0.0)
-    np.fill_diagonal(affinity, 0.0)
-    degree = np.maximum(affinity.sum(axis=1), 1e-9)
-    laplacian = np.eye(len(x)) - affinity / np.sqrt(np.outer(degree, degree))
-    _, vectors = np.linalg.eigh(laplacian)
-    spectral = _unit(vectors[:, :k])
-    return KMeans(k, n_init=10, random_state=0).fit_predict(spectral)
-
-
-def _merge_chain(x: np.ndarray, pieces: np.ndarray) -> dict[int, tuple[list[list[int]], float]]:
-    """Merge the two clusters with the most similar mean embeddings, again and again down to
-    one. Returns, for each count k, the groups of pieces and the similarity of the merge that
-    takes k to k - 1 (0 for k = 1)."""
-    groups = [[p] for p in np.unique(pieces).tolist()]
-    chain: dict[int, tuple[list[list[int]], float]] = {}
-    while len(groups) > 1:
-        centroids = _unit(np.stack([x[np.isin(pieces, g)].mean(axis=0) for g in groups]))
-        sims = centroids @ centroids.T
-        np.fill_diagonal(sims, -2.0)
-        a, b = sorted(np.unravel_index(int(np.argmax(sims)), sims.shape))
-        chain[len(groups)] = ([list(g) for g in groups], float(sims[a, b]))
-        groups[a] += groups.pop(b)
-    chain[1] = ([list(g) for g in groups], 0.0)
-    return chain
-
-
-def _count_from_chain(chain, max_k: int, min_drop: float, before: int = 3) -> int:
-    """The count k whose merge (k to k - 1) falls furthest below the mean of the ``before``
-    merges preceding it; 1 when no merge falls ``min_drop`` below."""
-    ks = sorted((k for k in chain if k > 1), reverse=True)
-    best_k, best_drop = 1, min_drop
-    for i, k in enumerate(ks):
-        if i == 0 or k > max_k:
-            continue
-        level = np.mean([chain[j][1] for j in ks[max(0, i - before) : i]])
-        drop = level - chain[k][1]
-        if drop > best_drop:
-            best_k, best_drop = k, drop
-    return best_k
-
-
-def _kmeans_cosine(x: np.ndarray, labels: np.ndarray, k: int, rounds: int = 10) -> np.ndarray:
-    """Each window joins the nearest cluster mean until nothing moves; clusters stay 0..k'-1."""
-    for _ in range(rounds):
-        centroids = _unit(np.stack([x[labels == c].mean(axis=0) for c in range(k)]))
-        moved = (x @ centroids.T).argmax(axis=1)
-        if (moved == labels).all():
-            break
-        labels = moved
-        _, labels = np.unique(labels, return_inverse=True)
-        k = int(labels.max()) + 1
-    return labels
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
-
-
-def _estimate_count(x: np.ndarray, fit, max_k: int) -> int:
-    from sklearn.metrics import silhouette_score
-
-    best_k, best_score = 1, 0.08  # a silhouette below this is no real structure: one voice
-    for k in range(2, min(max_k, len(x) - 1) + 1):
-        labels = fit(k)
-        if len(set(labels)) < 2:
-            continue
-        score = silhouette_score(x, labels, metric="cosine")
-        if score > best_score:
-            best_k, best_score = k, score
-    return best_k
-
-
-def _centroid_similarity(x: np.ndarray, labels: np.ndarray) -> float:
-    """Highest cosine similarity between any two cluster centroids."""
-    centroids = np.stack([x[labels == c].mean(axis=0) for c in np.unique(labels)])
-    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
-    sims = centroids @ centroids.T
-    np.fill_diagonal(sims, -1)
-    return float(sims.max())
 
 
 def _windows(spans: list[Span], window_s: float, hop_s: float) -> list[Span]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis import speakers, vad
+from analysis import speaker_clusters, speakers, vad
 from analysis.speakers import DiarizeOptions, Overlap, Turn
 from bench import der, realvoice
 
@@ -99,10 +99,10 @@ def test_overlapped_time_is_cut_out_of_the_turns():
 def test_a_long_recording_is_over_split_on_a_sample_and_every_window_labelled():
     """Past the spectral step's size limit the windows are sampled, then all of them assigned."""
     rng = np.random.default_rng(0)
-    voices = speakers._unit(rng.standard_normal((2, 64)))
-    truth = rng.integers(0, 2, speakers._SPECTRAL_MAX + 500)
-    x = speakers._unit(voices[truth] + 0.2 * rng.standard_normal((truth.size, 64)))
-    labels, k, heard = speakers._spectral_merge(x, DiarizeOptions(speakers="auto"))
+    voices = speaker_clusters.unit(rng.standard_normal((2, 64)))
+    truth = rng.integers(0, 2, speaker_clusters._SPECTRAL_MAX + 500)
+    x = speaker_clusters.unit(voices[truth] + 0.2 * rng.standard_normal((truth.size, 64)))
+    labels, k, heard = speaker_clusters.spectral_merge(x, "auto", 6, 8, 0.04, 0.86)
     assert k == heard == 2 and labels.size == truth.size
     agree = max(np.mean(labels == truth), np.mean(labels != truth))
     assert agree > 0.99

@@ -1,0 +1,164 @@
+"""Speakers from voice embeddings: windows (rows of L2-normalised embeddings) grouped into
+voices, with no audio and no options object, so ``analysis.speakers`` and the benchmarks call
+the same code.
+
+``spectral_merge`` (the default) first over-splits the windows with spectral clustering on a
+pruned cosine affinity, so every voice, a quiet child's included, gets clusters of its own
+instead of being swallowed by the loudest speaker; then merges the two most similar clusters
+(cosine of their mean embeddings) until the count remains. With ``auto`` the count is where
+that chain of merges drops most sharply: merging pieces of one voice keeps a steady
+similarity, the first merge of two different people falls well below it. A k-means pass
+(cosine) then settles the borders. ``agglomerative`` is the first version (average linkage, a
+silhouette count and a fixed one-voice similarity), kept for comparison.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Count = int | str  # a number of speakers, or "auto"
+
+
+def agglomerative(x: np.ndarray, speakers: Count, max_speakers: int, same_voice: float) -> tuple[np.ndarray, int]:
+    """The first version: average linkage into the count (or the count with the best silhouette
+    for ``auto``); two clusters whose mean voices are at least ``same_voice`` alike are one.
+    Returns labels 0..k-1 and k."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    def fit(k: int) -> np.ndarray:
+        return AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(x)
+
+    if speakers == "auto":
+        k = _estimate_count(x, fit, max_speakers)
+    else:
+        k = min(int(speakers), len(x))
+    labels = fit(k) if k > 1 else np.zeros(len(x), int)
+    if k > 1 and _centroid_similarity(x, labels) >= same_voice:
+        return np.zeros(len(x), int), 1
+    return labels, k
+
+
+def spectral_merge(
+    x: np.ndarray, speakers: Count, max_speakers: int, split_into: int, min_drop: float, same_voice: float
+) -> tuple[np.ndarray, int, int]:
+    """Over-split with spectral clustering into ``split_into``, merge the closest clusters down
+    to the count, settle the borders with k-means. Returns labels 0..k-1, k, and the count the
+    merges themselves point to (``auto``'s answer, also worked out when a count was given).
+    Fewer than 4 windows are too few to over-split: ``agglomerative`` then."""
+    n = len(x)
+    if n < 4:
+        labels, k = agglomerative(x, speakers, max_speakers, same_voice)
+        return labels, k, k
+    # A long recording is over-split on evenly spaced windows (the eigen-decomposition grows
+    # with the cube of its size); every window then joins its nearest cluster.
+    sample = np.linspace(0, n - 1, min(n, _SPECTRAL_MAX)).round().astype(int)
+    pieces = _spectral(x[sample], min(split_into, len(sample) - 1))
+    if len(sample) < n:
+        centroids = unit(np.stack([x[sample][pieces == c].mean(axis=0) for c in range(pieces.max() + 1)]))
+        pieces = (x @ centroids.T).argmax(axis=1)
+    chain = _merge_chain(x, pieces)
+    heard = _count_from_chain(chain, max_speakers, min_drop)
+    # A count given is trusted (a coach can merge two speakers that are one person): on real
+    # recordings no similarity tells one voice from two reliably (see docs/benchmarks.md).
+    k = heard if speakers == "auto" else min(int(speakers), max(chain))
+    labels = np.zeros(n, int)
+    for label, members in enumerate(chain[k][0]):
+        labels[np.isin(pieces, members)] = label
+    if k > 1:
+        labels = _kmeans_cosine(x, labels, k)
+    return labels, int(labels.max()) + 1, heard
+
+
+_SPECTRAL_MAX = 2000  # windows over-split at once (about 17 minutes of speech at a 0.5 s hop)
+_PRUNE = 0.2  # each window keeps its affinity to this share of the windows most like it
+
+
+def _spectral(x: np.ndarray, k: int) -> np.ndarray:
+    """Normalised spectral clustering into ``k`` on a pruned cosine affinity (each row keeps
+    its nearest neighbours, then symmetrised), as in auto-tuning spectral clustering for
+    speaker diarization (Park et al., 2019) but with a fixed pruning share."""
+    from sklearn.cluster import KMeans
+
+    affinity = x @ x.T
+    keep = max(2, int(np.ceil(_PRUNE * len(x))))
+    far = np.argsort(-affinity, axis=1)[:, keep:]
+    np.put_along_axis(affinity, far, 0.0, axis=1)
+    affinity = np.maximum((affinity + affinity.T) / 2, 0.0)
+    np.fill_diagonal(affinity, 0.0)
+    degree = np.maximum(affinity.sum(axis=1), 1e-9)
+    laplacian = np.eye(len(x)) - affinity / np.sqrt(np.outer(degree, degree))
+    _, vectors = np.linalg.eigh(laplacian)
+    spectral = unit(vectors[:, :k])
+    return KMeans(k, n_init=10, random_state=0).fit_predict(spectral)
+
+
+def _merge_chain(x: np.ndarray, pieces: np.ndarray) -> dict[int, tuple[list[list[int]], float]]:
+    """Merge the two clusters with the most similar mean embeddings, again and again down to
+    one. Returns, for each count k, the groups of pieces and the similarity of the merge that
+    takes k to k - 1 (0 for k = 1)."""
+    groups = [[p] for p in np.unique(pieces).tolist()]
+    chain: dict[int, tuple[list[list[int]], float]] = {}
+    while len(groups) > 1:
+        centroids = unit(np.stack([x[np.isin(pieces, g)].mean(axis=0) for g in groups]))
+        sims = centroids @ centroids.T
+        np.fill_diagonal(sims, -2.0)
+        a, b = sorted(np.unravel_index(int(np.argmax(sims)), sims.shape))
+        chain[len(groups)] = ([list(g) for g in groups], float(sims[a, b]))
+        groups[a] += groups.pop(b)
+    chain[1] = ([list(g) for g in groups], 0.0)
+    return chain
+
+
+def _count_from_chain(chain, max_k: int, min_drop: float, before: int = 3) -> int:
+    """The count k whose merge (k to k - 1) falls furthest below the mean of the ``before``
+    merges preceding it; 1 when no merge falls ``min_drop`` below."""
+    ks = sorted((k for k in chain if k > 1), reverse=True)
+    best_k, best_drop = 1, min_drop
+    for i, k in enumerate(ks):
+        if i == 0 or k > max_k:
+            continue
+        level = np.mean([chain[j][1] for j in ks[max(0, i - before) : i]])
+        drop = level - chain[k][1]
+        if drop > best_drop:
+            best_k, best_drop = k, drop
+    return best_k
+
+
+def _kmeans_cosine(x: np.ndarray, labels: np.ndarray, k: int, rounds: int = 10) -> np.ndarray:
+    """Each window joins the nearest cluster mean until nothing moves; clusters stay 0..k'-1."""
+    for _ in range(rounds):
+        centroids = unit(np.stack([x[labels == c].mean(axis=0) for c in range(k)]))
+        moved = (x @ centroids.T).argmax(axis=1)
+        if (moved == labels).all():
+            break
+        labels = moved
+        _, labels = np.unique(labels, return_inverse=True)
+        k = int(labels.max()) + 1
+    return labels
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (cosine similarity is then a dot product)."""
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+
+
+def _estimate_count(x: np.ndarray, fit, max_k: int) -> int:
+    from sklearn.metrics import silhouette_score
+
+    best_k, best_score = 1, 0.08  # a silhouette below this is no real structure: one voice
+    for k in range(2, min(max_k, len(x) - 1) + 1):
+        labels = fit(k)
+        if len(set(labels)) < 2:
+            continue
+        score = silhouette_score(x, labels, metric="cosine")
+        if score > best_score:
+            best_k, best_score = k, score
+    return best_k
+
+
+def _centroid_similarity(x: np.ndarray, labels: np.ndarray) -> float:
+    """Highest cosine similarity between any two cluster centroids."""
+    centroids = unit(np.stack([x[labels == c].mean(axis=0) for c in np.unique(labels)]))
+    sims = centroids @ centroids.T
+    np.fill_diagonal(sims, -1)
+    return float(sims.max())
