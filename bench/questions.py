@@ -1,12 +1,17 @@
-"""Question classifier against the keyword baseline, on the topic-held-out test split.
+"""Question labels: the keyword baseline, the earlier model and today's, on written and recognised text.
 
-    .venv/bin/python bench/questions.py [--errors N] [--tune]
+    .venv/bin/python bench/questions.py [--errors N] [--cv] [--threads N] [--counts]
 
-Prints, for the model (analysis.questions.classify) and the baseline (analysis.questions.baseline):
-accuracy and macro-F1 on the test split, per-label precision/recall/F1, confusion matrices, the model's
-5-fold cross-validated accuracy on the train split, the time to train and to classify the test split,
-and some of the model's test errors with their cues. --tune also prints the cross-validated accuracy on
-train for each candidate C (the test split plays no part in choosing C).
+Scores come from ``analysis.question_eval`` on the held-out test split (topics no train row has;
+recognised text said by voices no train row was said by), in three forms: the written rows,
+Whisper's text of them (``analysis/data/questions_asr.csv``, made by ``bench/question_asr.py``)
+and that text without punctuation. For each system: three-way accuracy, OEQ/CEQ accuracy (of the
+rows that are questions, the share given the right one), question-detection precision, recall
+and F1, macro-F1. Then the time to build today's model (once per worker) and to label 1,000
+distinct utterances with it, and some of its errors. ``--cv`` prints the cross-validated accuracy
+on the train split of the candidate recipes (how ``questions.NEW`` was chosen; the test split
+plays no part in it). ``--counts`` prints only the data set's count tables (markdown, as in
+``docs/question-labels.md``).
 """
 
 from __future__ import annotations
@@ -14,70 +19,119 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis import questions  # noqa: E402
+from analysis import embeddings, question_eval, questions  # noqa: E402
+
+SYSTEMS = {"baseline": None, "old": questions.OLD, "new": questions.NEW}
 
 
-def timed(fn, *args):
-    start = time.perf_counter()
-    value = fn(*args)
-    return value, time.perf_counter() - start
+def print_set(name: str, result: dict) -> None:
+    print(f"\n{name} (n={result['new']['n']}):")
+    print(f"  {'system':<9}{'acc':>7}{'OEQ/CEQ':>9}{'det P':>7}{'det R':>7}{'det F1':>8}{'macroF1':>9}")
+    for system in SYSTEMS:
+        s = result[system]
+        d = s["detection"]
+        print(
+            f"  {system:<9}{s['accuracy']:>7.3f}{s['oeq_ceq_accuracy']:>9.3f}{d['precision']:>7.3f}"
+            f"{d['recall']:>7.3f}{d['f1']:>8.3f}{s['macro_f1']:>9.3f}"
+        )
+    print("  new, confusion (rows truth, columns predicted): " + " ".join(questions.LABELS))
+    for label, row in zip(questions.LABELS, result["new"]["confusion"], strict=True):
+        print(f"    {label:<4}" + "".join(f"{n:>5}" for n in row))
 
 
-def print_system(name: str, scores: dict) -> None:
-    print(f"\n{name}: accuracy {scores['accuracy']:.3f}  macro-F1 {scores['macro_f1']:.3f}")
-    print(f"  {'label':<6}{'prec':>7}{'recall':>8}{'F1':>7}{'n':>5}")
-    for label, s in scores["per_label"].items():
-        print(f"  {label:<6}{s['precision']:>7.3f}{s['recall']:>8.3f}{s['f1']:>7.3f}{s['support']:>5}")
-    print("  confusion (rows truth, columns predicted):")
-    print("  " + " " * 6 + "".join(f"{label:>6}" for label in questions.LABELS))
-    for label, row in zip(questions.LABELS, scores["confusion"], strict=True):
-        print(f"  {label:<6}" + "".join(f"{n:>6}" for n in row))
+def print_counts() -> None:
+    from collections import Counter
+
+    for kind in ("written", "asr"):
+        rows = questions.load_rows(kind=kind)
+        by = Counter((r["label"], r["split"]) for r in rows)
+        splits = Counter(r["split"] for r in rows)
+        print(f"\n{kind}: {len(rows)} rows, {splits['train']} train and {splits['test']} test")
+        print("\n| Label | train | test | total | share |\n|-------|------:|-----:|------:|------:|")
+        for label in questions.LABELS:
+            total = by[(label, "train")] + by[(label, "test")]
+            print(f"| {label} | {by[(label, 'train')]} | {by[(label, 'test')]} | {total} | {total / len(rows):.1%} |")
+        print(f"| **all** | {splits['train']} | {splits['test']} | {len(rows)} | |")
+        if kind == "written":
+            context = Counter((r["context"], r["split"]) for r in rows)
+            print("\n| Context | train | test |\n|---------|------:|-----:|")
+            for name in ("teacher", "coach"):
+                print(f"| {name} | {context[(name, 'train')]} | {context[(name, 'test')]} |")
+            band = Counter((r["label"], r["band"]) for r in rows)
+            print("\n| Label | prek | k2 | g35 | coach |\n|-------|-----:|---:|----:|------:|")
+            for label in questions.LABELS:
+                print(
+                    f"| {label} | " + " | ".join(str(band[(label, b)]) for b in ("prek", "k2", "g35", "coach")) + " |"
+                )
+        else:
+            voices = Counter((r["split"], r["voice"]) for r in rows)
+            for split in ("train", "test"):
+                print(
+                    f"\n{split} voices: " + ", ".join(f"{v} {n}" for (s, v), n in sorted(voices.items()) if s == split)
+                )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--errors", type=int, default=10, help="how many model test errors to print")
-    parser.add_argument("--tune", action="store_true", help="print cross-validated train accuracy for each C")
+    parser.add_argument("--errors", type=int, default=8, help="how many of today's model's errors to print per set")
+    parser.add_argument("--cv", action="store_true", help="cross-validated train accuracy of candidate recipes")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (the product pins them the same way)")
+    parser.add_argument("--counts", action="store_true", help="print only the data set's count tables")
     args = parser.parse_args()
+    if args.counts:
+        print_counts()
+        return
+    import torch
 
-    test = [row["text"] for row in questions.load_rows("test")]
-    questions.load_classifier.cache_clear()
-    _, train_s = timed(questions.load_classifier)
-    _, classify_s = timed(questions.classify, test)
-    _, baseline_s = timed(questions.baseline, test)
-    result, evaluate_s = timed(questions.evaluate)
+    torch.set_num_threads(args.threads)
 
-    model = result["model"]
-    print(f"train rows {result['train_size']}, test rows {result['test_size']} (test topics are held out)")
-    print(f"model: C={model['C']}, 5-fold cross-validated accuracy on train {model['cv_accuracy']:.3f}")
+    texts, _ = questions.training_rows()
     print(
-        f"time: train {train_s:.2f} s, classify test split {classify_s * 1000:.0f} ms "
-        f"({classify_s / len(test) * 1000:.2f} ms/utterance), baseline {baseline_s * 1000:.1f} ms, "
-        f"evaluate (incl. cross-validation) {evaluate_s:.1f} s"
+        f"train rows {len(texts)} (written and recognised, each also without punctuation); topics and voices held out"
     )
-    print_system("model", model)
-    print_system("baseline", result["baseline"])
+    start = time.perf_counter()
+    questions.load_classifier(questions.NEW)
+    build_s = time.perf_counter() - start
+
+    recipes = {k: v for k, v in SYSTEMS.items() if v is not None}
+    results = question_eval.evaluate(recipes)
+    for name, result in results.items():
+        print_set(name, result)
+
+    pool = list(dict.fromkeys(t for name in question_eval.TEST_SETS for t in question_eval.test_set(name)[0]))
+    sample = (pool * (1000 // max(len(pool), 1) + 1))[:1000]
+    embeddings._CACHE.clear()
+    start = time.perf_counter()
+    questions.classify(sample)
+    label_s = time.perf_counter() - start
     print(
-        f"\nmodel - baseline: accuracy {model['accuracy'] - result['baseline']['accuracy']:+.3f}, "
-        f"macro-F1 {model['macro_f1'] - result['baseline']['macro_f1']:+.3f}"
+        f"\ntime ({args.threads} threads): build today's model {build_s:.1f} s (once per worker); "
+        f"label 1,000 utterances ({len(set(sample))} distinct) {label_s:.2f} s ({label_s:.2f} ms each)"
     )
 
-    errors = result["errors"]
-    print(f"\nmodel test errors: {len(errors)} of {result['test_size']} (showing {min(args.errors, len(errors))})")
-    for error in errors[: args.errors]:
-        print(
-            f"  truth {error['truth']:<3} predicted {error['predicted']:<3} p={error['confidence']:.2f}  {error['text']}"
-        )
-        print(f"      {error['cue']}")
+    for name, result in results.items():
+        errors = result["errors"]
+        print(f"\ntoday's model, errors on {name}: {len(errors)} (showing {min(args.errors, len(errors))})")
+        for error in errors[: args.errors]:
+            print(
+                f"  truth {error['truth']:<3} said {error['predicted']:<3} p={error['confidence']:.2f}  {error['text']}"
+            )
+            print(f"      {error['cue']}")
 
-    if args.tune:
-        print("\ncross-validated accuracy on train by C:")
-        for c, accuracy in questions.tune().items():
-            print(f"  C={c:<6} {accuracy:.3f}{'  <- chosen' if c == questions.C else ''}")
+    if args.cv:
+        print("\ncross-validated accuracy on train (5 folds, a written row and its recognised text in one fold;")
+        print("every recipe scored on all written and recognised train rows, with and without punctuation):")
+        candidates = {"old": questions.OLD, "speech, no embeddings": replace(questions.NEW, embeddings=False)}
+        candidates |= {f"new, train only WER <= {w}": replace(questions.NEW, max_wer=w) for w in (0.5, 0.3)}
+        candidates |= {f"new, C={c}": replace(questions.NEW, c=c) for c in questions.C_GRID}
+        candidates |= {f"new, embedding weight {w}": replace(questions.NEW, embedding_weight=w) for w in (0.5, 2.0)}
+        for name, recipe in candidates.items():
+            print(f"  {name:<28} {question_eval.cross_validate(recipe):.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,195 @@
+"""The text side of question labelling: speech clean-up, sentences, hand-made features, rules.
+
+Transcripts are written the way speech recognition writes them: lower or mixed case, no or
+wrong punctuation, fillers and restarts ("um so what what do you think"), run-ons with a
+statement before the question. ``normalise`` turns any of that into one canonical form before
+the rules, the features and the models see it: lower case, straight apostrophes, fillers
+dropped, immediate repeats of one to three words said once, leading discourse markers ("so",
+"okay", "and", "now") dropped while at least two words remain. It never changes a label under
+``docs/question-labels.md``: fillers and restarts are not part of what is asked.
+
+``question_start`` finds where the question begins inside a run-on ("we planted these last
+week what do you notice about them now" -> word 5), so a question is timed by its own words.
+"""
+
+from __future__ import annotations
+
+import re
+
+AUX = set(
+    "is are am do does did can will was were have has had should would could may might shall "
+    "isn't aren't don't doesn't didn't can't won't wasn't weren't haven't hasn't shouldn't wouldn't couldn't".split()
+)
+WH = set("what why how where when who which whose whom what's who's where's how's".split())
+FILLERS = set("um umm uh uhh er erm em mm hm mhm ah".split())
+_MARKERS = set("so okay ok and now well alright right then like".split())
+_SUBJECTS = "you|it|we|they|he|she|i|this|that|these|those|there|everyone|anyone|somebody|someone"
+_TELL = re.compile(r"^(can|could|would|will) you (please )?(tell|explain|describe|show me how|talk|say more)\b")
+_HOW_QUANT = re.compile(r"\bhow (many|much|old|long|far|tall|big)\b")
+_WHY_LATER = re.compile(r".\b(why|how do you know|how did you know|what makes you (say|think))\b")
+_MID_FRAME = re.compile(
+    r"\b(what|why|how|where|who|which|when) (do|does|did|is|are|was|were|can|could|will|would|should|might) "
+    r"(you|it|we|they|he|she)\b|\b(do|does|did|is|are|was|were|have|has) (you|it|we|they|he|she)\b"
+)
+_FACT_NOUN = re.compile(
+    r"^(what|which)('s| is| was)? (the )?(colou?r|shape|animal|number|letter|sound|year|time|part|day|month|word|name"
+    r"|planet|state|title|opposite|plural|value|area|perimeter|volume|capital)\b"
+)
+_MODAL_OTHER = re.compile(r"^(can|could|will|would|should|may|might) (a|an|the|it|they|he|she|this|that|these|those)\b")
+_TAG_END = re.compile(
+    rf"\b(isn't|aren't|doesn't|don't|didn't|wasn't|weren't|won't|can't|haven't|hasn't|couldn't|wouldn't|shouldn't"
+    rf"|is|are|does|do|did|was|were|will|can|has|have) ({_SUBJECTS})\W*$"
+)
+_EMBEDDED = re.compile(
+    r"\b(i wonder|i'm curious|i am curious|i want to know|i'd like to know|tell me) (why|how|what|if|whether|where|who|which)\b"
+)
+# Where a question starts inside a run-on: a wh-word or an auxiliary followed by a subject.
+_ONSET = re.compile(
+    rf"\b((what|why|how|where|who|which|when)('s)?|(do|does|did|is|are|was|were|can|could|will|would|have|has)"
+    rf" ({_SUBJECTS}))\b"
+)
+_SENTENCES = re.compile(r"(?<=[.?!])\s+")
+WORD = re.compile(r"[a-z0-9']+")
+
+
+def _bare(token: str) -> str:
+    return token.strip(".,?!;:\"'()").lower()
+
+
+def normalise(text: str) -> str:
+    """Canonical form of an utterance: lower case, fillers and restarts gone (see the module doc)."""
+    tokens = text.lower().replace("\u2019", "'").replace("\u2018", "'").split()
+    tokens = [t for t in tokens if _bare(t) not in FILLERS or len(tokens) == 1]
+    tokens = [t.rstrip(",") if i + 1 < len(tokens) and _bare(t) in FILLERS else t for i, t in enumerate(tokens)]
+    for n in (3, 2, 1):  # "is it is it heavier" -> "is it heavier", "what what" -> "what"
+        i = 0
+        while i + 2 * n <= len(tokens):
+            if [_bare(t) for t in tokens[i : i + n]] == [_bare(t) for t in tokens[i + n : i + 2 * n]]:
+                del tokens[i : i + n]
+            else:
+                i += 1
+    while len(tokens) > 2 and _bare(tokens[0]) in _MARKERS and not tokens[0].endswith(("?", ".", "!")):
+        tokens = tokens[1:]
+    return " ".join(tokens)
+
+
+def strip_punctuation(text: str) -> str:
+    """``text`` as recognisers without punctuation write it: lower case, no . , ? ! ; :"""
+    return " ".join(re.sub(r"[.,?!;:\"]", " ", text.lower()).split())
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of normalised text, split at end punctuation."""
+    return [s for s in _SENTENCES.split(text) if s.strip(" .?!")]
+
+
+def question_start(text: str) -> int:
+    """Index of the word where the last question of a run-on begins (0 when it begins at once).
+
+    Only a statement of three words or more before the question counts, and only when the text
+    has no sentence punctuation of its own, so punctuated text and short lead-ins keep word 0.
+    """
+    words = text.split()
+    if len(words) < 6 or re.search(r"[.?!]\s", text):
+        return 0
+    lowered = " ".join(_bare(w) for w in words)
+    onsets = {lowered[: m.start()].count(" ") for m in _ONSET.finditer(lowered)}
+    if not onsets or 0 in onsets:
+        return 0
+    start = max(onsets)
+    while start - 1 in onsets:  # "what do you": the question starts at "what", not at "do you"
+        start -= 1
+    return start if start >= 3 and len(words) - start >= 3 else 0
+
+
+def features(text: str) -> dict:
+    """Hand-made features of one utterance, for a ``DictVectorizer``."""
+    text = normalise(text)
+    parts = sentences(text) or [""]
+    start = question_start(text)
+    if start:
+        parts = [" ".join(text.split()[:start]), " ".join(text.split()[start:])]
+    first, last = parts[0], parts[-1]
+    words, last_words = WORD.findall(first), WORD.findall(last)
+    w1 = words[0] if words else ""
+    w2 = words[1] if len(words) > 1 else ""
+    feats = {f"rule={name}": 1 for name, *_ in rule_hits(parts)}
+    feats |= {
+        f"w1={w1}": 1,
+        f"w12={w1} {w2}": 1,
+        f"last_w1={last_words[0] if last_words else ''}": 1,
+        f"last_w12={' '.join(last_words[:2])}": 1,
+        "aux_open": int(w1 in AUX),
+        "wh_open": int(w1 in WH),
+        "wh_any": int(any(w in WH for w in WORD.findall(text))),
+        "any_aux_open": int(any((WORD.findall(s) or [""])[0] in AUX for s in parts)),
+        "any_wh_open": int(any((WORD.findall(s) or [""])[0] in WH for s in parts)),
+        "ends_q": int(text.endswith("?")),
+        "has_q": int("?" in text),
+        "run_on_question": int(bool(start)),
+        "tell_request": int(bool(_TELL.match(first))),
+        "how_quant": int(bool(_HOW_QUANT.search(text))),
+        "what_do_you_think": int("what do you think" in text),
+        "choice_or": int(" or " in text),
+        "why_later": int(bool(_WHY_LATER.search(text))),
+        "mid_frame": int(w1 not in AUX | WH and bool(_MID_FRAME.search(text))),
+        "how_quant_open": int(bool(_HOW_QUANT.match(first))),
+        "fact_noun": int(bool(_FACT_NOUN.match(last))),
+        "modal_other": int(bool(_MODAL_OTHER.match(first))),
+        "tag_end": int(w1 not in AUX | WH and bool(_TAG_END.search(text))),
+        "embedded": int(bool(_EMBEDDED.search(text))),
+        "short": int(len(WORD.findall(text)) <= 2),
+    }
+    return feats
+
+
+def word_errors(said: str, heard: str) -> tuple[int, int]:
+    """(word edits from ``said`` to ``heard``, words said): the two parts of a word error rate."""
+    a, b = WORD.findall(said.lower()), WORD.findall(heard.lower())
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1], len(a)
+
+
+def feature_dicts(texts) -> list[dict]:
+    return [features(t) for t in texts]
+
+
+def rule_hits(parts: list[str]):
+    """``(name, label, match)`` for each rule that matches a sentence, in rule order."""
+    for name, label, later_only, pattern in RULES:
+        for i, sentence in enumerate(parts):
+            match = pattern.search(sentence)
+            if match and (i > 0 or not later_only):
+                yield name, label, match
+
+
+def rule(text: str) -> tuple[str, str, str] | None:
+    """``(rule name, label, matched words)`` of the first rule that decides normalised ``text``."""
+    for name, label, match in rule_hits(sentences(text)):
+        return name, label, " ".join(match.group(0).split()[:3])
+    return None
+
+
+_ASK_VERBS = "tell|explain|describe|show|talk|say|think|remember|see|hear|imagine|guess|believe|like|know|be|have"
+_WH_OPEN = r"(what|why|how|who|where|which|when)\b"
+# High-precision rules, tried in order before the model on each sentence of the normalised text:
+# (name for the cue, label, only in a later sentence, pattern).
+RULES = [
+    ("elaboration prompt", "OEQ", False, r"^(tell me|tell us|explain|describe|walk me through|talk me through|justify)\b(?! (if|whether)\b)"),
+    ("follow-up 'why'", "OEQ", True, r"^(why( not| or why not)?|how do you know|what makes you (say|think) (that|so))\?*$"),
+    ("request phrased as a question", "NQ", False, rf"^(can|could|will|would) (you|every\w+|some\w+|we|i)( all| please)* (?!({_ASK_VERBS})\b)\w+"),
+    ("suggestion", "NQ", False, r"^(why don't (you|we)|how about|let's|let us)\b"),
+    ("cue or filler", "NQ", False, r"^(okay|ok|ready|got it|all right|alright|right|mm-hm|hmm)\W*$"),
+    ("tag question", "CEQ", False, rf"^(?!{_WH_OPEN}).*, (right|isn't it|didn't you|don't you|aren't they|wasn't it)\?$"),
+]  # fmt: skip
+RULES = [(name, label, later, re.compile(pattern)) for name, label, later, pattern in RULES]
+BASELINE = [
+    ("request opener", "NQ", r"^(can you|could you|will you|would you|please|let's)\b"),
+    ("open opener", "OEQ", r"^(why|how|what do you think|tell me|describe|explain)\b"),
+    ("auxiliary opener", "CEQ", r"^(is|are|do|does|did|can|will|was|were|have|has|should|would|could)\b"),
+    ("question mark", "CEQ", r"\?$"),
+]
