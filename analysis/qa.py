@@ -105,14 +105,16 @@ def scan(path: str | os.PathLike, facts: dict, options: QaOptions) -> tuple[int,
     Returns:
       Decode errors (lines ffmpeg logs at error level or worse, plus 1 if it fails), the
       integrated loudness from ffmpeg's ``ebur128`` filter (None without audio or with silence),
-      and the main face's centre offset in each sampled frame that shows a face.
+      and the followed face's centre offset in each sampled frame that shows it (faces are
+      tracked across the clip's samples as in ``visual.analyse``).
     """
     from analysis import visual
+    from analysis.faces import Tracker
 
     size = (facts["width"], facts["height"])
     width = min(visual.VisualOptions().width, size[0]) // 2 * 2
     height = max(2, round(size[1] * width / size[0] / 2) * 2)
-    graph = f"[0:v:0]fps={options.sample_fps},scale={width}:{height},format=gray[v]"
+    graph = f"[0:v:0]fps={options.sample_fps},scale={width}:{height},format=rgb24[v]"
     outputs = ["-map", "[v]", "-f", "rawvideo", "-"]
     if facts["audio_codec"]:
         # framelog=verbose keeps the per-frame lines out of an info-level log; the summary stays.
@@ -122,14 +124,16 @@ def scan(path: str | os.PathLike, facts: dict, options: QaOptions) -> tuple[int,
            *ffmpeg_input.input_args(path, demuxer=ffmpeg_input.family(path)),
            "-filter_complex", graph, *outputs]  # fmt: skip
     offsets = []
+    tracker = Tracker(sample_fps=options.sample_fps)
+    frame_bytes = width * height * 3
     with tempfile.TemporaryFile() as log:  # a file, so a flood of errors cannot block the pipe
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log)
         try:
-            while len(buf := proc.stdout.read(width * height)) == width * height:
-                gray = np.frombuffer(buf, np.uint8).reshape(height, width)
-                offset = visual.main_face_offset(visual.detect_faces(gray, size), size)
-                if offset is not None:
-                    offsets.append(offset)
+            while len(buf := proc.stdout.read(frame_bytes)) == frame_bytes:
+                rgb = np.frombuffer(buf, np.uint8).reshape(height, width, 3)
+                _, main = tracker.update(visual.detect_faces(rgb, size))
+                if main is not None:
+                    offsets.append(visual.centre_offset(main, size))
         finally:
             proc.stdout.close()
             code = proc.wait()

@@ -25,7 +25,7 @@ from analysis.errors import AnalysisError, Cancelled
 from analysis.highlights import Highlight
 from analysis.media import MediaInfo
 from analysis.speech import Segment
-from analysis.visual import Sample
+from analysis.visual import Face, Sample, followed_face
 
 
 @dataclass
@@ -134,6 +134,7 @@ def _render_one(source, info, size, h: Highlight, samples, segments, stem: Path,
     chroma = ((width + 1) // 2, (height + 1) // 2)
     frame_bytes = width * height + 2 * chroma[0] * chroma[1]
     thumbnail = None
+    nearby = [s for s in samples if h.start - 2 <= s.t <= h.end + 2]  # what blurring looks at
     try:
         for i in range(n_frames):
             if should_cancel and i % int(options.fps) == 0 and should_cancel():
@@ -143,7 +144,7 @@ def _render_one(source, info, size, h: Highlight, samples, segments, stem: Path,
                 break
             planes = _planes(buf, size, chroma)
             if options.blur_others:
-                planes = _blur_others(planes, samples, h.start + i / options.fps)
+                planes = _blur_others(planes, nearby, h.start + i / options.fps)
             x, y = path[min(i, len(path) - 1)]
             crop = [
                 planes[0][y : y + crop_h, x : x + crop_w],
@@ -178,12 +179,15 @@ def _render_one(source, info, size, h: Highlight, samples, segments, stem: Path,
 
 
 def camera_path(samples, start, n_frames, fps, size, crop, options: RenderOptions) -> list[tuple[int, int]]:
-    """Top-left crop corner per output frame: follows the main face, smoothed, with a dead zone.
+    """Top-left crop corner per output frame: follows the followed face (``visual.followed_face``:
+    the same person throughout), smoothed, with a dead zone.
 
-    Where no face is seen the camera holds its last position (the frame centre at first).
+    Between samples that see it the camera glides from one position to the next; where it is
+    not seen (even if other faces are) the camera holds its last position (the frame centre at first).
     """
     times = start + np.arange(n_frames) / fps
-    known = [(s.t, _centre(s)) for s in samples if s.faces and start - 5 <= s.t <= times[-1] + 5]
+    seen = [(s.t, followed_face(s)) for s in samples if start - 5 <= s.t <= times[-1] + 5]
+    known = [(t, (f.x + f.w / 2, f.y + f.h / 2)) for t, f in seen if f is not None]
     if known:
         ts = np.array([t for t, _ in known])
         xs = np.interp(times, ts, [c[0] for _, c in known])
@@ -242,17 +246,14 @@ def _loudnorm_filter(source, start: float, duration: float, info: MediaInfo, opt
 
 
 def _blur_others(planes: list[np.ndarray], samples: list[Sample], t: float) -> list[np.ndarray]:
-    """Blur every face but the largest in the sample nearest ``t`` (Y, U and V planes)."""
+    """Blur every face but the followed one around ``t`` (Y, U and V planes); see ``others_at``."""
     import cv2
 
-    near = min(samples, key=lambda s: abs(s.t - t), default=None) if samples else None
-    if near is None or len(near.faces) < 2 or abs(near.t - t) > 1.5:
+    others = others_at(samples, t)
+    if not others:
         return planes
-    main = max(near.faces, key=lambda f: f.w * f.h)
     planes = [p.copy() for p in planes]
-    for f in near.faces:
-        if f is main:
-            continue
+    for f in others:
         pad = int(0.3 * f.w)
         for k, plane in enumerate(planes):
             shift = 1 if k else 0  # chroma planes are half size
@@ -263,6 +264,43 @@ def _blur_others(planes: list[np.ndarray], samples: list[Sample], t: float) -> l
                 sigma = max(8, f.w / 6) / (1 + shift)
                 plane[y0:y1, x0:x1] = cv2.GaussianBlur(plane[y0:y1, x0:x1], (0, 0), sigmaX=sigma)
     return planes
+
+
+def others_at(samples: list[Sample], t: float, reach_s: float = 1.5) -> list[Face]:
+    """Where the faces other than the followed one are at ``t`` (to blur them).
+
+    Samples more than ``reach_s`` from ``t`` are not used. The face spared is the followed
+    face of the nearest sample that sees it (a teacher missed in one sample stays unblurred);
+    where no sample in reach sees it, no face is spared. A tracked face seen on both sides of
+    ``t`` is placed by linear interpolation between its two sightings (a face walking past is
+    covered between samples, and through one missed detection); around one seen on one side
+    only the region grows by half its width a second away from the sighting. Untracked faces
+    (samples built by hand) are those of the nearest sample.
+    """
+    before = [s for s in samples if t - reach_s <= s.t <= t]
+    after = [s for s in samples if t < s.t <= t + reach_s]
+    by_distance = sorted(before + after, key=lambda s: abs(s.t - t))
+    if not by_distance:
+        return []
+    if all(f.track is None for s in by_distance for f in s.faces):  # built by hand, or no face at all
+        main = followed_face(by_distance[0])
+        return [f for f in by_distance[0].faces if f is not main]
+    followed = next((f for s in by_distance if (f := followed_face(s)) is not None), None)
+    spared = followed.track if followed else None
+    last = {f.track: (s.t, f) for s in before for f in s.faces}  # the latest sighting wins
+    first = {f.track: (s.t, f) for s in reversed(after) for f in s.faces}  # the earliest wins
+    others = []
+    for track in (set(last) | set(first)) - {spared, None}:
+        if track in last and track in first:
+            (ta, a), (tb, b) = last[track], first[track]
+            k = (t - ta) / (tb - ta) if tb > ta else 0.0
+            x, y, w, h = (round(u + (v - u) * k) for u, v in ((a.x, b.x), (a.y, b.y), (a.w, b.w), (a.h, b.h)))
+            others.append(Face(x, y, w, h, min(a.score, b.score), track))
+        else:  # seen on one side only: it may have moved since, so the region grows with time
+            ts, f = last.get(track) or first[track]
+            grow = round(0.5 * f.w * abs(t - ts))
+            others.append(Face(f.x - grow, f.y - grow, f.w + 2 * grow, f.h + 2 * grow, f.score, track))
+    return others
 
 
 def decode_filter(info: MediaInfo, fps: float) -> str:
@@ -309,11 +347,6 @@ def _planes(buf: bytes, size: tuple[int, int], chroma: tuple[int, int]) -> list[
         data[luma : luma + c].reshape(chroma[1], chroma[0]),
         data[luma + c : luma + 2 * c].reshape(chroma[1], chroma[0]),
     ]
-
-
-def _centre(sample: Sample) -> tuple[float, float]:
-    main = max(sample.faces, key=lambda f: f.w * f.h)
-    return main.x + main.w / 2, main.y + main.h / 2
 
 
 def _moving_average(values: np.ndarray, k: int) -> np.ndarray:
