@@ -34,6 +34,8 @@ run: system-run setup
 
 test: system-test setup-dev
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	@eval "$$(bash tests/services.sh)" && $(PY) -m pytest $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed

@@ -309,7 +309,7 @@ EMAIL_HOST_PASSWORD = _env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Cultivate <noreply@localhost>")
 
-# REST API v1 (cultivate/api/, jobs/apis.py, jobs/tenant_apis.py, cultivate/accounts/apis.py).
+# REST API v1 (cultivate/api/, jobs/apis.py, jobs/tenant_apis.py, cultivate/api/accounts.py).
 API_KEY_REQUESTS_PER_MINUTE = _env_number("API_KEY_REQUESTS_PER_MINUTE", 600)  # a key's own default
 API_TENANT_REQUESTS_PER_MINUTE = _env_number("API_TENANT_REQUESTS_PER_MINUTE", 1200)  # all of a tenant's keys
 # Dashboard posts that do costly work, per signed-in user a minute (0: no limit).

@@ -23,7 +23,7 @@ from cultivate.accounts import selectors as accounts_selectors
 from cultivate.accounts import services as accounts_services
 from cultivate.accounts.audit import audit_list, audit_request, client_ip
 from cultivate.accounts.models import Membership
-from dashboard.views import member_required
+from dashboard.access import member_required
 from jobs import budgets, costs, selectors, shares, webhooks
 from jobs.models import BudgetAlert, WebhookEndpoint
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request
-from dashboard.views import _job_or_404, member_required
+from dashboard.access import job_for_member, member_required
 from jobs import comments
 
 
@@ -36,7 +36,7 @@ def _back(job) -> str:
 @member_required
 @require_POST
 def comment_add(request, job_id):
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     if not comments.can_comment(request.membership):
         return HttpResponseForbidden("Viewers cannot comment.")
     try:
@@ -55,7 +55,7 @@ def comment_add(request, job_id):
 @member_required
 @require_POST
 def comment_delete(request, job_id, comment_id):
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     comment = comments.comment_get(tenant=request.tenant, job=job, comment_id=comment_id)
     if comment is None:
         raise Http404("No such comment")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request
-from dashboard.views import _job_or_404, member_required
+from dashboard.access import job_for_member, member_required
 from jobs.corrections import correction_add
 
 FIELDS = ("question", "label", "start", "end", "text", "speaker", "role", "name", "a", "b", "into")
@@ -24,7 +24,7 @@ ANCHORS = {"label": "h-questions", "add": "h-questions", "speaker": "h-speakers"
 @member_required
 @require_POST
 def job_correct(request, job_id):
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     if not request.membership.can_upload:
         return HttpResponseForbidden("Viewers cannot correct results.")
     kind = request.POST.get("kind", "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from dashboard.views import member_required
+from dashboard.access import member_required
 from jobs import selectors
 from jobs.corrections import job_review
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from cultivate.accounts.audit import client_ip
+from dashboard.access import job_for_member, member_required
 from dashboard.ranges import ranged_file_response
-from dashboard.views import _job_or_404, member_required
 from jobs import layout, shares
 
 
@@ -55,7 +55,7 @@ def _gone(request, *, expired: bool):
 @require_POST
 def job_share_revoke(request, job_id, link_id):
     """Revoke one of the job's share links (coaches and admins): it stops working at once."""
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     if not request.membership.can_upload:
         return HttpResponseForbidden("Viewers cannot revoke share links.")
     link = shares.share_link_revoke(

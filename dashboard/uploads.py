@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request
 from cultivate.api.throttling import page_rate_limit
-from dashboard.views import job_url, member_required
+from dashboard.access import member_required
+from dashboard.views import job_url
 from jobs import chunked, services
 from jobs.models import Job
 

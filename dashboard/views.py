@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import mimetypes
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -21,33 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request, client_ip
 from cultivate.api.throttling import page_rate_limit
+from dashboard.access import job_for_member, member_required
+from dashboard.comments import comment_context
 from dashboard.ranges import ranged_file_response
 from dashboard.review import review_context
 from jobs import budgets, conversions, costs, layout, selectors, services, shares, text_questions, uploads
 from jobs.corrections import job_review, label_accuracy
 from jobs.models import BudgetAlert, Job
-
-
-def member_required(view):
-    """Signed in and a member of a tenant; ``request.tenant`` is then set."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.membership is None:
-            return render(request, "dashboard/no_tenant.html", status=403)
-        if request.tenant.is_suspended:
-            return render(request, "dashboard/suspended.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _job_or_404(request, job_id):
-    job = selectors.job_get(tenant=request.tenant, job_id=job_id)
-    if job is None:
-        raise Http404("No such job")
-    return job
 
 
 @member_required
@@ -157,7 +135,7 @@ def job_url(job) -> str:
 @member_required
 @require_GET
 def job_detail(request, job_id):
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     converted = job.kind == job.Kind.CONVERT
     result = job_review(job) if job.status == job.Status.SUCCEEDED and not converted else None
     context = {
@@ -170,8 +148,6 @@ def job_detail(request, job_id):
         "shared": _shared_clip(request, job),
         "share_links": shares.share_links_for_job(request.tenant, job),
     }
-    from dashboard.comments import comment_context  # that module imports this one
-
     context.update(comment_context(request, job))
     return render(request, "dashboard/job.html", context)
 
@@ -197,7 +173,7 @@ def job_retry(request, job_id):
 
 def _job_action(request, job_id, action, refusal: str):
     """A coach's or admin's button on the job page: act, then show the job again."""
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     if not request.membership.can_upload:
         return HttpResponseForbidden(refusal)
     try:
@@ -217,13 +193,13 @@ def _job_action(request, job_id, action, refusal: str):
 @never_cache
 def job_status(request, job_id):
     """The polling twin of the job socket."""
-    return JsonResponse(selectors.job_state(_job_or_404(request, job_id)))
+    return JsonResponse(selectors.job_state(job_for_member(request, job_id)))
 
 
 @member_required
 @require_GET
 def job_result_download(request, job_id):
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     review = job_review(job) if job.status == job.Status.SUCCEEDED else None
     if review is None:
         raise Http404("This job has no result yet")
@@ -260,7 +236,7 @@ ARTIFACT_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".vtt": "text/vtt"}
 @require_GET
 def job_artifact(request, job_id, name):
     """A rendered highlight clip, thumbnail or caption file of the tenant's job."""
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     suffix = name[name.rfind(".") :]
     path = layout.clip_path(job, name)
     if suffix not in ARTIFACT_TYPES or not default_storage.exists(path):
@@ -282,7 +258,7 @@ def job_share(request, job_id, name):
     """A link to one rendered clip that works without signing in for ``SHARE_LINK_TTL_S``
     (a week) or until revoked, to send to the teacher; shown on the job page once (only its
     hash is kept), listed there and in the admin area, and audited."""
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     if not request.membership.can_upload:
         return HttpResponseForbidden("Viewers cannot share clips.")
     try:
@@ -301,7 +277,7 @@ def job_share(request, job_id, name):
 @require_POST
 def job_convert(request, job_id):
     """Start a conversion of this job's recording or of one of its highlight clips."""
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     if not request.membership.can_upload:
         return HttpResponseForbidden("Viewers cannot start conversions.")
     options = {"format": request.POST.get("format", "")}
@@ -333,7 +309,7 @@ def job_convert(request, job_id):
 @require_GET
 def job_output(request, job_id):
     """The file a conversion made (for its preview and download)."""
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     name = conversions.output_name(job)
     if name is None:
         raise Http404("No output")
@@ -353,7 +329,7 @@ def job_output(request, job_id):
 @require_GET
 def job_source(request, job_id):
     """The uploaded recording, for the player on the job page."""
-    job = _job_or_404(request, job_id)
+    job = job_for_member(request, job_id)
     name = job.video.original_name
     kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return ranged_file_response(

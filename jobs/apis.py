@@ -29,12 +29,12 @@ from analysis import convert
 from cultivate.accounts.audit import audit_request
 from cultivate.api.authentication import caller
 from cultivate.api.errors import ApiError
-from cultivate.api.files import artifact_path, signed_link
 from cultivate.api.pagination import PAGE_PARAMETERS, CreatedCursor
 from cultivate.api.permissions import SUBMITTERS
 from jobs import conversions, layout, selectors, services, uploads
 from jobs.api_outputs import JOB_EXAMPLE, JobOutput
 from jobs.corrections import job_review
+from jobs.file_links import artifact_path, signed_link
 from jobs.models import Job
 
 

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_record
-from cultivate.accounts.models import Membership, Tenant
-from jobs import costs
+from cultivate.accounts.models import Tenant
+from cultivate.accounts.notify import mail_admins_of
+from jobs import costs, events, webhooks
 from jobs.models import BudgetAlert, CostEntry, Job, JobAttempt, month_of
 
 log = logging.getLogger(__name__)
@@ -154,8 +154,6 @@ def budget_alerts_check(*, tenant_id) -> list[BudgetAlert]:
 
 def _announce(alert: BudgetAlert) -> None:
     """Mail the tenant's admins, tell live pages, and send the ``budget.threshold`` webhook."""
-    from jobs import events, webhooks
-
     data = {
         "threshold_percent": alert.threshold,
         "month": alert.month.isoformat(),
@@ -175,19 +173,3 @@ def _alert_body(alert: BudgetAlert) -> str:
         f"budget for {alert.month:%B %Y} ({alert.threshold} % reached).\n"
         + ("New jobs are refused until the budget is raised or the month ends.\n" if alert.threshold >= 100 else "")
     )
-
-
-def mail_admins_of(tenant: Tenant, *, subject: str, body: str) -> int:
-    """Email every admin of the tenant who has an address; failures are logged, not raised."""
-    to = list(
-        Membership.objects.filter(tenant=tenant, role=Membership.Role.ADMIN)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    if not to:
-        return 0
-    try:
-        return send_mail(f"[Cultivate] {subject}", body, None, to)
-    except OSError as exc:
-        log.warning("mail to the admins of %s not sent: %s", tenant, exc)
-        return 0

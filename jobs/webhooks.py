@@ -35,6 +35,7 @@ from redis.exceptions import RedisError
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_record
 from cultivate.accounts.models import Tenant
+from cultivate.accounts.notify import mail_admins_of
 from jobs import outbound
 from jobs.models import WebhookDelivery, WebhookEndpoint
 
@@ -296,8 +297,6 @@ def _settle(delivery: WebhookDelivery, outcome: dict) -> str:
 
 
 def _disable(endpoint: WebhookEndpoint, last_error: str) -> None:
-    from jobs.budgets import mail_admins_of
-
     hours = settings.WEBHOOK_DISABLE_AFTER_S / 3600
     reason = f"Switched off after failing for {hours:g} hours without a success; last error: {last_error}"[:300]
     WebhookEndpoint.objects.filter(id=endpoint.id).update(is_active=False, disabled_reason=reason)

@@ -1,10 +1,10 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from cultivate.accounts import apis as accounts
-from cultivate.api.files import FileDownloadApi
+from cultivate.api import accounts
 from jobs import apis as jobs
 from jobs import correction_apis, tenant_apis
+from jobs.file_links import FileDownloadApi
 
 app_name = "api"
 

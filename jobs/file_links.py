@@ -31,7 +31,7 @@ from jobs.layout import clip_path
 from jobs.models import Job
 
 # Tokens of the first kind carried the storage path; a new salt makes every one of them a 404.
-SALT = "cultivate.api.files.v2"
+SALT = "cultivate.api.files.v2"  # kept from the module's first home: links already sent stay valid
 _HIGHLIGHT = re.compile(r"^highlights/([0-9A-Za-z_-]{1,40}\.(?:mp4|jpg|vtt))$")
 # What each kind of artifact is sent as: a fixed table (not the host's mime.types), so the
 # answer is the same on every server and is the one the schema documents.
