@@ -60,7 +60,7 @@ def print_counts() -> None:
         if kind == "written":
             context = Counter((r["context"], r["split"]) for r in rows)
             print("\n| Context | train | test |\n|---------|------:|-----:|")
-            for name in ("teacher", "coach"):
+            for name in ("teacher", "coach", "child"):
                 print(f"| {name} | {context[(name, 'train')]} | {context[(name, 'test')]} |")
             band = Counter((r["label"], r["band"]) for r in rows)
             print("\n| Label | prek | k2 | g35 | coach |\n|-------|-----:|---:|----:|------:|")
