@@ -109,7 +109,7 @@ def scan(path: str | os.PathLike, facts: dict, options: QaOptions) -> tuple[int,
       tracked across the clip's samples as in ``visual.analyse``).
     """
     from analysis import visual
-    from analysis.faces import Tracker
+    from analysis.face_tracking import Tracker
 
     size = (facts["width"], facts["height"])
     width = min(visual.VisualOptions().width, size[0]) // 2 * 2

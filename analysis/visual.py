@@ -27,7 +27,8 @@ import numpy as np
 from analysis import faces as face_detection
 from analysis import ffmpeg_input
 from analysis.errors import Cancelled
-from analysis.faces import Face, FaceOptions, Tracker, TrackOptions
+from analysis.face_tracking import Tracker, TrackOptions
+from analysis.faces import Face, FaceOptions
 
 
 @dataclass

@@ -54,7 +54,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis import faces, media, qa, render, visual  # noqa: E402
+from analysis import face_tracking, faces, media, qa, render, visual  # noqa: E402
 from analysis.highlights import Highlight  # noqa: E402
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -396,7 +396,7 @@ def videos(cutouts: list[Cutout], out: Path, seconds: float) -> None:
         truth = write_video(path, actors, seconds, 10, dark=dark)
         frames = list(_decode(path, SAMPLE_WIDTH, 216))
         for det, options in DETECTORS.items():
-            timer, tracker = Timer(), faces.Tracker(sample_fps=10)
+            timer, tracker = Timer(), face_tracking.Tracker(sample_fps=10)
             hits = n_true = n_found = on_teacher = teacher_frames = 0
             errors = []
             for rgb, boxes in zip(frames, truth, strict=False):

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from analysis import faces, media, render, visual
-from analysis.faces import Face, Tracker
+from analysis.face_tracking import Tracker
+from analysis.faces import Face
 from analysis.highlights import Highlight
 from tests.visual_media import ASTRONAUT_FACE, background
 
