@@ -82,7 +82,7 @@ class Encoder:
             self.tokenizer = Tokenizer.from_str(archive.read("tokenizer.json").decode("utf-8"))
             weights = _read_safetensors(archive.read("model.safetensors"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer.no_padding()  # batches are padded here, to their longest row
         self.layers = config["num_hidden_layers"]
         self.heads = config["num_attention_heads"]
         self.eps = config["layer_norm_eps"]
@@ -112,16 +112,19 @@ class Encoder:
 
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        tokens = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))  # equal token counts batch without padding
         out = np.empty((len(texts), DIM), dtype=np.float32)
         precision = torch.autocast("cpu", dtype=torch.bfloat16, enabled=getattr(self, "bf16", False))
         with torch.inference_mode(), precision:
             for start in range(0, len(order), BATCH):
                 chosen = order[start : start + BATCH]
-                batch = self.tokenizer.encode_batch([texts[i] for i in chosen])
-                ids = torch.tensor([b.ids for b in batch], device=self.device)
-                mask = torch.tensor([b.attention_mask for b in batch], device=self.device)
-                out[chosen] = self._forward(ids, mask).float().cpu().numpy()
+                width = max(len(tokens[i]) for i in chosen)
+                ids = np.zeros((len(chosen), width), dtype=np.int64)  # 0 is [PAD]
+                for row, i in enumerate(chosen):
+                    ids[row, : len(tokens[i])] = tokens[i]
+                ids = torch.from_numpy(ids).to(self.device)
+                out[chosen] = self._forward(ids, (ids != 0).long()).float().cpu().numpy()
         return out
 
     def _forward(self, ids, mask):

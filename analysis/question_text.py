@@ -36,10 +36,10 @@ _FACT_NOUN = re.compile(
     r"|planet|state|title|opposite|plural|value|area|perimeter|volume|capital)\b"
 )
 _MODAL_OTHER = re.compile(r"^(can|could|will|would|should|may|might) (a|an|the|it|they|he|she|this|that|these|those)\b")
-_TAG_END = re.compile(
-    rf"\b(isn't|aren't|doesn't|don't|didn't|wasn't|weren't|won't|can't|haven't|hasn't|couldn't|wouldn't|shouldn't"
-    rf"|is|are|does|do|did|was|were|will|can|has|have) ({_SUBJECTS})\W*$"
+_NEGATIVE_AUX = (
+    "(isn't|aren't|doesn't|don't|didn't|wasn't|weren't|won't|can't|haven't|hasn't|couldn't|wouldn't|shouldn't)"
 )
+_TAG_END = re.compile(rf"\b({_NEGATIVE_AUX}|is|are|does|do|did|was|were|will|can|has|have) ({_SUBJECTS})\W*$")
 _EMBEDDED = re.compile(
     r"\b(i wonder|i'm curious|i am curious|i want to know|i'd like to know|tell me) (why|how|what|if|whether|where|who|which)\b"
 )
@@ -184,7 +184,7 @@ RULES = [
     ("request phrased as a question", "NQ", False, rf"^(can|could|will|would) (you|every\w+|some\w+|we|i)( all| please)* (?!({_ASK_VERBS})\b)\w+"),
     ("suggestion", "NQ", False, r"^(why don't (you|we)|how about|let's|let us)\b"),
     ("cue or filler", "NQ", False, r"^(okay|ok|ready|got it|all right|alright|right|mm-hm|hmm)\W*$"),
-    ("tag question", "CEQ", False, rf"^(?!{_WH_OPEN}).*, (right|isn't it|didn't you|don't you|aren't they|wasn't it)\?$"),
+    ("tag question", "CEQ", False, rf"^(?!{_WH_OPEN})\S+ .*, ({_NEGATIVE_AUX} ({_SUBJECTS})|right|correct)\W*$"),
 ]  # fmt: skip
 RULES = [(name, label, later, re.compile(pattern)) for name, label, later, pattern in RULES]
 BASELINE = [

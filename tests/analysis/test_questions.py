@@ -137,3 +137,15 @@ def test_it_calls_empty_text_not_a_question():
 def test_it_keeps_the_baseline_simple():
     labels = [x.label for x in baseline(["Can you put that away?", "Why is it wet?", "Is it wet?", "Good job."])]
     assert labels == ["NQ", "OEQ", "CEQ", "NQ"]
+
+
+def test_a_statement_with_a_question_tag_is_a_closed_question_with_or_without_its_mark():
+    for text in (
+        "The bridge held, didn't it",
+        "the puppy's asleep, isn't he?",
+        "That's the blue team, right",
+        "You finished the puzzle, haven't you.",
+    ):
+        assert qt.rule(qt.normalise(text))[:2] == ("tag question", "CEQ"), text
+    for text in ("Who painted that, didn't you say?", "Turn to the right", "I know it isn't."):
+        assert qt.rule(qt.normalise(text)) is None or qt.rule(qt.normalise(text))[0] != "tag question", text
