@@ -681,7 +681,9 @@ def wait_for_fresh_minute(needed_s: float) -> None:
 def fixtures(recording: Path, args):
     """Tenants and keys; a queued job to poll."""
     from cultivate.accounts import services as accounts
-    from jobs import costs, services, uploads
+    from jobs import services
+    from jobs.billing import costs
+    from jobs.media import uploads
 
     poll_tenant = accounts.tenant_create(name="Load bench")
     poll_tenant.api_requests_per_minute = 10**7

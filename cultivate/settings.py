@@ -267,7 +267,7 @@ if TENANT_MAX_WAITING_JOBS < 1:
     raise ImproperlyConfigured("TENANT_MAX_WAITING_JOBS must be at least 1")
 TENANT_MAX_RUNNING_JOBS = _env_number("TENANT_MAX_RUNNING_JOBS", 0)
 
-# Costs: rates per unit in COST_CURRENCY (jobs/costs.py turns stage timings into money),
+# Costs: rates per unit in COST_CURRENCY (jobs/billing/costs.py turns stage timings into money),
 # and what an estimate assumes before a job has run.
 COST_CURRENCY = _env("COST_CURRENCY", "USD")
 COST_CPU_SECOND = _env_number("COST_CPU_SECOND", 0.000014, float)  # about 0.05 an hour per core
@@ -309,7 +309,8 @@ EMAIL_HOST_PASSWORD = _env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Cultivate <noreply@localhost>")
 
-# REST API v1 (cultivate/api/, jobs/apis.py, jobs/tenant_apis.py, cultivate/api/accounts.py).
+# REST API v1 (cultivate/api/, jobs/apis.py, the apis modules of jobs/billing, jobs/questions,
+# jobs/review and jobs/webhooks, cultivate/api/accounts.py).
 API_KEY_REQUESTS_PER_MINUTE = _env_number("API_KEY_REQUESTS_PER_MINUTE", 600)  # a key's own default
 API_TENANT_REQUESTS_PER_MINUTE = _env_number("API_TENANT_REQUESTS_PER_MINUTE", 1200)  # all of a tenant's keys
 # Dashboard posts that do costly work, per signed-in user a minute (0: no limit).

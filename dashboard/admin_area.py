@@ -24,8 +24,11 @@ from cultivate.accounts import services as accounts_services
 from cultivate.accounts.audit import audit_list, audit_request, client_ip
 from cultivate.accounts.models import Membership
 from dashboard.access import member_required
-from jobs import budgets, costs, selectors, shares, webhooks
+from jobs import selectors
+from jobs.billing import budgets, costs
 from jobs.models import BudgetAlert, WebhookEndpoint
+from jobs.review import shares
+from jobs.webhooks import deliveries
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +99,7 @@ def webhook_list(request):
     if request.method == "POST":
         try:
             with transaction.atomic():
-                endpoint = webhooks.webhook_create(
+                endpoint = deliveries.webhook_create(
                     tenant=request.tenant,
                     url=request.POST.get("url", ""),
                     events=request.POST.getlist("events"),
@@ -109,7 +112,7 @@ def webhook_list(request):
             messages.success(request, "Endpoint added. Its signing secret is shown below.")
             return redirect("dashboard:admin_webhook", endpoint_id=endpoint.id)
     context = {
-        "endpoints": webhooks.webhook_list(tenant=request.tenant),
+        "endpoints": deliveries.webhook_list(tenant=request.tenant),
         "events": WebhookEndpoint.EVENTS,
         "error": error,
         "posted": request.POST if error else None,
@@ -118,7 +121,7 @@ def webhook_list(request):
 
 
 def _endpoint_or_404(request, endpoint_id) -> WebhookEndpoint:
-    endpoint = webhooks.webhook_get(tenant=request.tenant, endpoint_id=endpoint_id)
+    endpoint = deliveries.webhook_get(tenant=request.tenant, endpoint_id=endpoint_id)
     if endpoint is None:
         raise Http404("No such endpoint")
     return endpoint
@@ -142,14 +145,14 @@ def webhook_change(request, endpoint_id):
     with transaction.atomic():
         if action == "delete":
             audit_request(request, "webhook.delete", target=endpoint, details={"url": endpoint.url})
-            webhooks.webhook_delete(endpoint=endpoint)
+            deliveries.webhook_delete(endpoint=endpoint)
             messages.success(request, "Endpoint deleted.")
             return redirect("dashboard:admin_webhooks")
         try:
             if action in ("enable", "disable"):
-                webhooks.webhook_update(endpoint=endpoint, is_active=action == "enable")
+                deliveries.webhook_update(endpoint=endpoint, is_active=action == "enable")
             elif action == "events":
-                webhooks.webhook_update(endpoint=endpoint, events=request.POST.getlist("events"))
+                deliveries.webhook_update(endpoint=endpoint, events=request.POST.getlist("events"))
             else:
                 raise AnalysisError("bad_option", "Unknown action.")
         except AnalysisError as exc:
@@ -163,12 +166,12 @@ def webhook_change(request, endpoint_id):
 @admin_required
 @require_POST
 def delivery_redeliver(request, delivery_id):
-    delivery = webhooks.delivery_get(tenant=request.tenant, delivery_id=delivery_id)
+    delivery = deliveries.delivery_get(tenant=request.tenant, delivery_id=delivery_id)
     if delivery is None:
         raise Http404("No such delivery")
     try:
         with transaction.atomic():
-            copy = webhooks.webhook_redeliver(delivery=delivery)
+            copy = deliveries.webhook_redeliver(delivery=delivery)
             audit_request(request, "webhook.redeliver", target=copy, details={"of": str(delivery.id)})
     except AnalysisError as exc:
         messages.error(request, exc.message)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request
 from dashboard.access import job_for_member, member_required
-from jobs import comments
+from jobs.review import comments
 
 
 def comment_context(request, job) -> dict:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request
 from dashboard.access import job_for_member, member_required
-from jobs.corrections import correction_add
+from jobs.review.corrections import correction_add
 
 FIELDS = ("question", "label", "start", "end", "text", "speaker", "role", "name", "a", "b", "into")
 TIMES = ("start", "end")

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard.access import member_required
 from jobs import selectors
-from jobs.corrections import job_review
+from jobs.review.corrections import job_review
 
 
 def _pct(share: float | None) -> float | None:

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST, require_safe
 from cultivate.accounts.audit import client_ip
 from dashboard.access import job_for_member, member_required
 from dashboard.ranges import ranged_file_response
-from jobs import layout, shares
+from jobs import layout
+from jobs.review import shares
 
 
 @require_safe

@@ -20,7 +20,8 @@ from cultivate.accounts.audit import audit_request
 from cultivate.api.throttling import page_rate_limit
 from dashboard.access import member_required
 from dashboard.views import job_url
-from jobs import chunked, services
+from jobs import services
+from jobs.media import chunked
 from jobs.models import Job
 
 STATUS = {

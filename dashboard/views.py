@@ -23,9 +23,13 @@ from dashboard.access import job_for_member, member_required
 from dashboard.comments import comment_context
 from dashboard.ranges import ranged_file_response
 from dashboard.review import review_context
-from jobs import budgets, conversions, costs, layout, selectors, services, shares, text_questions, uploads
-from jobs.corrections import job_review, label_accuracy
+from jobs import layout, selectors, services
+from jobs.billing import budgets, costs
+from jobs.media import conversions, uploads
 from jobs.models import BudgetAlert, Job
+from jobs.questions import labelling
+from jobs.review import shares
+from jobs.review.corrections import job_review, label_accuracy
 
 
 @member_required
@@ -215,17 +219,17 @@ def job_result_download(request, job_id):
 def question_text(request):
     """Transcript-only analysis: paste utterances, get each labelled OEQ, CEQ or NONQ."""
     text = request.POST.get("text", "") if request.method == "POST" else ""
-    context = {"text": text, "max_lines": text_questions.MAX_LINES}
+    context = {"text": text, "max_lines": labelling.MAX_LINES}
     if request.method == "POST":
         try:
-            rows = text_questions.label_lines(text.splitlines())
-        except text_questions.TextTooLarge as exc:
+            rows = labelling.label_lines(text.splitlines())
+        except labelling.TextTooLarge as exc:
             return render(request, "dashboard/questions.html", {**context, "error": str(exc)}, status=413)
         except ValueError as exc:
             return render(request, "dashboard/questions.html", {**context, "error": str(exc)}, status=400)
         if not rows:
             context["error"] = "Paste at least one utterance, one per line."
-        context.update(rows=rows, summary=text_questions.summary(rows))
+        context.update(rows=rows, summary=labelling.summary(rows))
     return render(request, "dashboard/questions.html", context)
 
 

@@ -31,22 +31,16 @@ from cultivate.api.authentication import caller
 from cultivate.api.errors import ApiError
 from cultivate.api.pagination import PAGE_PARAMETERS, CreatedCursor
 from cultivate.api.permissions import SUBMITTERS
-from jobs import conversions, layout, selectors, services, uploads
+from jobs import layout, selectors, services
 from jobs.api_outputs import JOB_EXAMPLE, JobOutput
-from jobs.corrections import job_review
-from jobs.file_links import artifact_path, signed_link
+from jobs.media import conversions, uploads
+from jobs.media.file_links import artifact_path, signed_link
 from jobs.models import Job
+from jobs.review.corrections import job_review
 
 
 def _job_response(request, job: Job, code: int = status.HTTP_200_OK, **headers) -> Response:
     return Response(JobOutput(job, context={"request": request}).data, status=code, headers=headers)
-
-
-def _job_or_404(request, job_id) -> Job:
-    job = selectors.job_get(tenant=caller(request).tenant, job_id=job_id)
-    if job is None:
-        raise ApiError("not_found", "No such job.", status_code=404)
-    return job
 
 
 # --- jobs: list and submit ----------------------------------------------------------------
@@ -271,7 +265,7 @@ class JobDetailApi(APIView):
 
     @extend_schema(operation_id="jobs_retrieve", summary="Get a job", responses={200: JobOutput}, tags=["jobs"])
     def get(self, request, job_id):
-        return _job_response(request, _job_or_404(request, job_id))
+        return _job_response(request, selectors.job_or_404(request, job_id))
 
     @extend_schema(
         operation_id="jobs_cancel",
@@ -313,12 +307,12 @@ class JobRetryApi(APIView):
 def _job_transition(request, job_id, service, action: str, refusal: str, message: str) -> Response:
     """Cancel or rerun: the service's conditional update, audited; a 409 when the job's state
     does not allow it (``message`` names the state as ``{status}``)."""
-    job = _job_or_404(request, job_id)
+    job = selectors.job_or_404(request, job_id)
     with transaction.atomic():
         if not service(job_id=job.id):
             raise ApiError(refusal, message.format(status=job.status), status_code=409)
         audit_request(request, action, target=job)
-    return _job_response(request, _job_or_404(request, job_id), status.HTTP_202_ACCEPTED)
+    return _job_response(request, selectors.job_or_404(request, job_id), status.HTTP_202_ACCEPTED)
 
 
 class JobResultApi(APIView):
@@ -332,7 +326,7 @@ class JobResultApi(APIView):
         tags=["jobs"],
     )
     def get(self, request, job_id):
-        job = _job_or_404(request, job_id)
+        job = selectors.job_or_404(request, job_id)
         result = job_review(job) if job.status == Job.Status.SUCCEEDED else None
         if result is None:
             raise ApiError("result_not_ready", f"The job is {job.status}; its result comes when it succeeds.", 409)
@@ -363,7 +357,7 @@ class JobArtifactsApi(APIView):
         tags=["jobs"],
     )
     def get(self, request, job_id):
-        job = _job_or_404(request, job_id)
+        job = selectors.job_or_404(request, job_id)
         out = []
         if job.status == Job.Status.SUCCEEDED and job.result_file:
             out.append(_artifact(request, job, "result.json", "result"))

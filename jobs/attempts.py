@@ -28,10 +28,12 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from jobs import budgets, costs, events, layout, metrics, webhooks
+from jobs import events, layout, metrics
+from jobs.billing import budgets, costs
 from jobs.dispatch import dispatch_later
 from jobs.models import Job, JobAttempt
 from jobs.selectors import job_state
+from jobs.webhooks import deliveries
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +288,7 @@ def _attempt_end(
 
 def job_emit(job: Job, event: str) -> None:
     """Queue the job's webhook ``event`` (inside the transaction that made the change)."""
-    webhooks.event_emit(
+    deliveries.event_emit(
         tenant=job.tenant_id, event=event, data={"job": job_state(job)}, endpoint_id=job.options.get("webhook")
     )
 

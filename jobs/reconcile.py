@@ -29,8 +29,10 @@ from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job as RqJob
 
-from jobs import attempts, chunked, dispatch, webhooks
+from jobs import attempts, dispatch
+from jobs.media import chunked
 from jobs.models import Job, JobAttempt
+from jobs.webhooks import deliveries
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +88,8 @@ def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict
 
     # Webhook deliveries whose retry time has come, or whose worker died mid-send.
     # One still waiting in RQ (behind a long job, say) is left there rather than doubled.
-    for delivery in webhooks.deliveries_due().filter(next_attempt_at__lte=now - timedelta(seconds=grace_s)):
-        if not _in_rq(settings.WEBHOOK_QUEUE, delivery.rq_id, waiting_only=True) and webhooks.delivery_enqueue(
+    for delivery in deliveries.deliveries_due().filter(next_attempt_at__lte=now - timedelta(seconds=grace_s)):
+        if not _in_rq(settings.WEBHOOK_QUEUE, delivery.rq_id, waiting_only=True) and deliveries.delivery_enqueue(
             delivery_id=delivery.id
         ):
             counts["webhooks"] += 1

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
 from cultivate.accounts.models import Tenant
+from cultivate.api.authentication import caller
+from cultivate.api.errors import ApiError
 from jobs.models import Job
 
 
@@ -50,6 +52,15 @@ def job_get(*, tenant: Tenant, job_id) -> Job | None:
         return job_list(tenant=tenant).filter(id=job_id).first()
     except (ValidationError, ValueError, TypeError):  # a malformed UUID
         return None
+
+
+def job_or_404(request, job_id) -> Job:
+    """For API views: the caller's tenant's job, else the API's 404 (another tenant's job is
+    answered as if it did not exist)."""
+    job = job_get(tenant=caller(request).tenant, job_id=job_id)
+    if job is None:
+        raise ApiError("not_found", "No such job.", status_code=404)
+    return job
 
 
 def job_for_key(*, tenant: Tenant, key: str) -> Job | None:

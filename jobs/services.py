@@ -18,11 +18,13 @@ from redis.exceptions import RedisError
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.models import ApiKey, Membership, Tenant
-from jobs import budgets, costs, layout, webhooks
+from jobs import layout
 from jobs.attempts import attempt_end_for_job, job_announce, job_emit
+from jobs.billing import budgets, costs
 from jobs.dispatch import dispatch_later
 from jobs.models import Job, JobAttempt, Video
 from jobs.options import parse_session, parse_speakers
+from jobs.webhooks import deliveries
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ def job_create(
         returns the first job (and leaves the new video for the caller to delete).
       teacher: Whose lesson it is (free text, spaces tidied), for the teacher progress page.
       kind: ``analyze`` or ``convert``; a convert job's own options come checked in
-        ``extra_options`` (``jobs.conversions``), and ``options`` may only name its webhook.
+        ``extra_options`` (``jobs.media.conversions``), and ``options`` may only name its webhook.
       estimate_duration_s: Seconds of media the job works on, for its estimate (default: all).
     Raises:
       AnalysisError: ``bad_option`` for an unknown priority or option; ``priority_not_allowed``
@@ -108,7 +110,7 @@ def job_create(
     else:
         checked = {"webhook": str(options["webhook"])} if options and options.get("webhook") else {}
     checked.update(extra_options or {})
-    if "webhook" in checked and webhooks.webhook_get(tenant=tenant, endpoint_id=checked["webhook"]) is None:
+    if "webhook" in checked and deliveries.webhook_get(tenant=tenant, endpoint_id=checked["webhook"]) is None:
         raise AnalysisError("bad_option", "The webhook is not one of this tenant's endpoints.")
     media_s = video.duration_s if estimate_duration_s is None else estimate_duration_s
     estimate = costs.estimate(duration_s=media_s, size_bytes=video.size_bytes)

@@ -19,9 +19,12 @@ from rq.timeouts import JobTimeoutException
 
 from analysis import pipeline
 from analysis.errors import AnalysisError, Cancelled
-from jobs import attempts, conversions, costs, uploads, webhooks
+from jobs import attempts
+from jobs.billing import costs
+from jobs.media import conversions, uploads
 from jobs.models import Job
 from jobs.options import pipeline_options
+from jobs.webhooks import deliveries
 
 log = logging.getLogger(__name__)
 
@@ -214,5 +217,5 @@ class _ProgressReporter:
 
 def deliver_webhook(delivery_id: str) -> None:
     """Make one attempt at a webhook delivery (RQ entry point; retries are scheduled in the row)."""
-    status = webhooks.delivery_send(delivery_id=delivery_id)
+    status = deliveries.delivery_send(delivery_id=delivery_id)
     log.info("webhook delivery %s: %s", delivery_id, status or "not due, skipped")

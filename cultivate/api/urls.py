@@ -3,8 +3,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from cultivate.api import accounts
 from jobs import apis as jobs
-from jobs import correction_apis, tenant_apis
-from jobs.file_links import FileDownloadApi
+from jobs.billing import apis as billing
+from jobs.media.file_links import FileDownloadApi
+from jobs.questions import apis as questions
+from jobs.review import apis as review
+from jobs.webhooks import apis as webhooks
 
 app_name = "api"
 
@@ -14,16 +17,16 @@ urlpatterns = [
     path("v1/jobs/<uuid:job_id>/retry", jobs.JobRetryApi.as_view(), name="job_retry"),
     path("v1/jobs/<uuid:job_id>/result", jobs.JobResultApi.as_view(), name="job_result"),
     path("v1/jobs/<uuid:job_id>/artifacts", jobs.JobArtifactsApi.as_view(), name="job_artifacts"),
-    path("v1/jobs/<uuid:job_id>/corrections", correction_apis.JobCorrectionsApi.as_view(), name="job_corrections"),
+    path("v1/jobs/<uuid:job_id>/corrections", review.JobCorrectionsApi.as_view(), name="job_corrections"),
     path("v1/files/<str:token>", FileDownloadApi.as_view(), name="file"),
-    path("v1/analyze/text", tenant_apis.AnalyzeTextApi.as_view(), name="analyze_text"),
-    path("v1/usage", tenant_apis.UsageApi.as_view(), name="usage"),
-    path("v1/webhooks", tenant_apis.WebhookListApi.as_view(), name="webhooks"),
-    path("v1/webhooks/<uuid:endpoint_id>", tenant_apis.WebhookDetailApi.as_view(), name="webhook"),
-    path("v1/webhooks/<uuid:endpoint_id>/deliveries", tenant_apis.DeliveryListApi.as_view(), name="webhook_deliveries"),
+    path("v1/analyze/text", questions.AnalyzeTextApi.as_view(), name="analyze_text"),
+    path("v1/usage", billing.UsageApi.as_view(), name="usage"),
+    path("v1/webhooks", webhooks.WebhookListApi.as_view(), name="webhooks"),
+    path("v1/webhooks/<uuid:endpoint_id>", webhooks.WebhookDetailApi.as_view(), name="webhook"),
+    path("v1/webhooks/<uuid:endpoint_id>/deliveries", webhooks.DeliveryListApi.as_view(), name="webhook_deliveries"),
     path(
         "v1/webhooks/<uuid:endpoint_id>/deliveries/<uuid:delivery_id>/redeliver",
-        tenant_apis.RedeliverApi.as_view(),
+        webhooks.RedeliverApi.as_view(),
         name="webhook_redeliver",
     ),
     path("v1/keys", accounts.KeyListApi.as_view(), name="keys"),

@@ -7,8 +7,8 @@ from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
 from cultivate.accounts.models import ApiKey, AuditEntry
-from jobs import webhooks
 from jobs.models import WebhookDelivery
+from jobs.webhooks import deliveries
 from tests.api.conftest import error_of, key_client
 from tests.conftest import login
 from tests.factories import JobFactory
@@ -29,7 +29,7 @@ def failed_job_a(tenant_a, bob):
 @pytest.fixture
 def endpoint_a(tenant_a, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = True
-    endpoint = webhooks.webhook_create(tenant=tenant_a, url="http://127.0.0.1:9/hook", events=["job.succeeded"])
+    endpoint = deliveries.webhook_create(tenant=tenant_a, url="http://127.0.0.1:9/hook", events=["job.succeeded"])
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint, event="job.succeeded", event_id="6f1c1f7e-2b1e-4d55-9d0b-3f5c6a0c2a11", payload={}
     )

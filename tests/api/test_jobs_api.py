@@ -15,8 +15,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cultivate.accounts.models import AuditEntry
-from jobs import webhooks
 from jobs.models import Job, Video, WebhookDelivery
+from jobs.webhooks import deliveries
 from tests.api.conftest import error_of, key_client
 from tests.factories import JobFactory
 
@@ -152,9 +152,9 @@ def test_a_job_can_name_its_own_webhook_of_the_same_tenant(
     api_bob, media_dir, tenant_a, tenant_b, settings, redis_queues
 ):
     settings.WEBHOOK_ALLOW_PRIVATE = True
-    mine = webhooks.webhook_create(tenant=tenant_a, url="http://127.0.0.1:9/a", events=["job.queued"])
-    other = webhooks.webhook_create(tenant=tenant_a, url="http://127.0.0.1:9/b", events=["job.queued"])
-    foreign = webhooks.webhook_create(tenant=tenant_b, url="http://127.0.0.1:9/c", events=["job.queued"])
+    mine = deliveries.webhook_create(tenant=tenant_a, url="http://127.0.0.1:9/a", events=["job.queued"])
+    other = deliveries.webhook_create(tenant=tenant_a, url="http://127.0.0.1:9/b", events=["job.queued"])
+    foreign = deliveries.webhook_create(tenant=tenant_b, url="http://127.0.0.1:9/c", events=["job.queued"])
     response = submit(api_bob, media_dir / "lesson.mp4", webhook=str(mine.id))
     assert response.status_code == 202
     assert list(WebhookDelivery.objects.values_list("endpoint_id", flat=True)) == [mine.id]
@@ -302,11 +302,11 @@ def test_webhooks_over_the_api(api_alice, tenant_a, settings, redis_queues):
     assert changed.json()["events"] == ["job.succeeded", "job.failed"]
     assert [w["id"] for w in api_alice.get("/api/v1/webhooks").json()] == [endpoint_id]
 
-    endpoint = webhooks.webhook_get(tenant=tenant_a, endpoint_id=endpoint_id)
+    endpoint = deliveries.webhook_get(tenant=tenant_a, endpoint_id=endpoint_id)
     from django.db import transaction
 
     with transaction.atomic():
-        (sent,) = webhooks.event_emit(tenant=tenant_a, event="job.failed", data={"job": {"id": "x"}})
+        (sent,) = deliveries.event_emit(tenant=tenant_a, event="job.failed", data={"job": {"id": "x"}})
     page = api_alice.get(f"/api/v1/webhooks/{endpoint_id}/deliveries").json()
     assert [d["id"] for d in page["results"]] == [str(sent.id)]
     again = api_alice.post(f"/api/v1/webhooks/{endpoint_id}/deliveries/{sent.id}/redeliver")

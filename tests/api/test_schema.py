@@ -19,7 +19,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 
 from cultivate.accounts.services import apikey_create
-from jobs import webhooks
+from jobs.webhooks import deliveries
 from tests.factories import JobFactory
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
@@ -103,7 +103,7 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_mismatch(
     job = JobFactory(video__tenant=tenant_a, status="succeeded")
     job.result_file.save("result.json", ContentFile(b'{"schema": "cultivate.result/1"}'))
     default_storage.save(f"results/{tenant_a.pk}/{job.id}/highlights/01.mp4", ContentFile(b"clip"))
-    webhooks.webhook_create(tenant=tenant_a, url="http://127.0.0.1:9/hook", events=["job.failed"])
+    deliveries.webhook_create(tenant=tenant_a, url="http://127.0.0.1:9/hook", events=["job.failed"])
 
     result = subprocess.run(
         [

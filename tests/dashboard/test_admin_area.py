@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from cultivate.accounts.models import AuditEntry
-from jobs import webhooks
 from jobs.models import Job, WebhookDelivery
+from jobs.webhooks import deliveries
 from tests.conftest import login
 from tests.factories import JobFactory, UserFactory
 
@@ -26,7 +26,7 @@ ADMIN_PAGES = [
 @pytest.fixture
 def endpoint_a(tenant_a, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = True
-    return webhooks.webhook_create(tenant=tenant_a, url="http://127.0.0.1:9/hook", events=["job.succeeded"])
+    return deliveries.webhook_create(tenant=tenant_a, url="http://127.0.0.1:9/hook", events=["job.succeeded"])
 
 
 @pytest.mark.parametrize("page", ADMIN_PAGES)
@@ -39,7 +39,7 @@ def test_admin_pages_are_for_the_tenants_admins_only(client, alice, bob, vera, p
 
 
 def test_another_tenants_endpoint_and_deliveries_are_a_404(client, charlie, endpoint_a, redis_queues):
-    (delivery,) = webhooks.event_emit(tenant=endpoint_a.tenant, event="job.succeeded", data={})
+    (delivery,) = deliveries.event_emit(tenant=endpoint_a.tenant, event="job.succeeded", data={})
     login(client, charlie)
     assert client.get(reverse("dashboard:admin_webhook", args=[endpoint_a.id])).status_code == 404
     change = reverse("dashboard:admin_webhook_change", args=[endpoint_a.id])
@@ -77,7 +77,7 @@ def test_an_admin_adds_an_endpoint_sees_its_secret_and_redelivers(client, alice,
     assert response.url == reverse("dashboard:admin_webhook", args=[endpoint.id])
     assert endpoint.events == ["job.succeeded", "job.failed"]
     assert endpoint.secret in client.get(response.url).content.decode()
-    (delivery,) = webhooks.event_emit(tenant=tenant_a, event="job.failed", data={})
+    (delivery,) = deliveries.event_emit(tenant=tenant_a, event="job.failed", data={})
     client.post(reverse("dashboard:admin_delivery_redeliver", args=[delivery.id]))
     assert WebhookDelivery.objects.filter(redelivery_of=delivery).count() == 1
     client.post(reverse("dashboard:admin_webhook_change", args=[endpoint.id]), {"action": "disable"})

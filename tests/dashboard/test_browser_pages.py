@@ -10,8 +10,10 @@ from __future__ import annotations
 import pytest
 
 from cultivate.accounts.models import Membership
-from jobs import comments, dispatch, services, uploads
+from jobs import dispatch, services
+from jobs.media import uploads
 from jobs.models import Job
+from jobs.review import comments
 from tests.conftest import run_worker_process, uploaded
 from tests.dashboard.test_browser import browser, sign_in, snapshot  # noqa: F401  (browser is a fixture)
 from tests.dialogue import lesson_turns

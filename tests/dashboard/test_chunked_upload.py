@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cultivate.accounts.models import AuditEntry
-from jobs import chunked
+from jobs.media import chunked
 from jobs.models import Job, UploadSession, Video
 from tests.conftest import login
 

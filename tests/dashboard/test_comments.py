@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.models import AuditEntry
-from jobs import comments
 from jobs.models import Comment
+from jobs.review import comments
 from tests.conftest import login
 from tests.factories import JobFactory
 

@@ -11,7 +11,8 @@ from django.db import connection
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.models import AuditEntry
-from jobs import attempts, budgets, costs, services
+from jobs import attempts, services
+from jobs.billing import budgets, costs
 from jobs.models import BudgetAlert, CostEntry, Job, Video, WebhookDelivery
 from tests.conftest import login
 from tests.factories import VideoFactory
@@ -80,13 +81,13 @@ def test_a_finished_job_records_its_cost_and_releases_its_hold(tenant_a, bob, re
 
 
 def test_alerts_fire_once_at_80_and_100_percent(tenant_a, alice, bob, redis_queues, django_capture_on_commit_callbacks):
-    from jobs import webhooks
+    from jobs.webhooks import deliveries
 
     alice.email = "alice@maple.example"
     alice.save()
     tenant_a.monthly_budget = Decimal("1.00")
     tenant_a.save()
-    webhooks.webhook_create(tenant=tenant_a, url="https://hooks.example.org/c", events=["budget.threshold"])
+    deliveries.webhook_create(tenant=tenant_a, url="https://hooks.example.org/c", events=["budget.threshold"])
 
     def spend(amount: str):
         job = services.job_create(tenant=tenant_a, video=video(tenant_a, minutes=0.01), created_by=bob)

@@ -13,7 +13,8 @@ import django_rq
 import pytest
 from django.utils import timezone
 
-from jobs import services, uploads
+from jobs import services
+from jobs.media import uploads
 from jobs.models import Job, JobAttempt
 from jobs.reconcile import reconcile
 from tests.conftest import run_worker_process, start_worker_process, uploaded

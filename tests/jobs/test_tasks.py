@@ -5,7 +5,8 @@ import json
 import pytest
 
 from analysis.errors import AnalysisError
-from jobs import attempts, dispatch, services, uploads
+from jobs import attempts, dispatch, services
+from jobs.media import uploads
 from jobs.models import Job
 from jobs.tasks import INTERNAL_ERROR, run_job
 from tests.conftest import TEACHER_LINE, overlap, uploaded

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from analysis import questions
-from jobs import text_questions
+from jobs.questions import labelling
 from tests.conftest import ROOT, login
 
 LINES = [
@@ -56,7 +56,7 @@ def test_the_command_explains_a_missing_file():
 
 
 def test_labels_are_cached_by_text_and_model_version(fresh_cache, monkeypatch):
-    first = text_questions.label_lines(LINES)
+    first = labelling.label_lines(LINES)
     digest = hashlib.sha256(b"Why do you think the ice melted?").hexdigest()
     assert cache.get(f"questions:{questions.model_version()}:{digest}")["label"] == "OEQ"
 
@@ -64,7 +64,7 @@ def test_labels_are_cached_by_text_and_model_version(fresh_cache, monkeypatch):
         raise AssertionError(f"classified again: {texts}")
 
     monkeypatch.setattr(questions, "classify", model_must_not_run)
-    assert text_questions.label_lines(LINES) == first
+    assert labelling.label_lines(LINES) == first
 
 
 def test_the_page_labels_pasted_text(client, vera, fresh_cache):

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from jobs import attempts, budgets, costs, services, uploads
+from jobs import attempts, services
+from jobs.billing import budgets, costs
+from jobs.media import uploads
 from jobs.models import CostEntry, Job, JobAttempt
 from jobs.reconcile import reconcile
 from tests.conftest import run_worker_process, start_worker_process, uploaded

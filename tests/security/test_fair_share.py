@@ -11,8 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from jobs import attempts, conversions, services, uploads, webhooks
+from jobs import attempts, services
+from jobs.media import conversions, uploads
 from jobs.models import Job, JobAttempt, WebhookDelivery
+from jobs.webhooks import deliveries
 from tests.api.conftest import key_client
 from tests.conftest import run_worker_process, uploaded
 from tests.factories import VideoFactory
@@ -114,12 +116,12 @@ def test_slow_webhooks_and_redeliveries_never_hold_up_another_tenants_job(
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        webhooks.webhook_create(
+        deliveries.webhook_create(
             tenant=tenant_a, url=f"http://127.0.0.1:{server.server_port}/slow", events=["job.failed"]
         )
-        sent = [webhooks.event_emit(tenant=tenant_a, event="job.failed", data={})[0] for _ in range(4)]
+        sent = [deliveries.event_emit(tenant=tenant_a, event="job.failed", data={})[0] for _ in range(4)]
         for delivery in sent[:3]:
-            webhooks.webhook_redeliver(delivery=delivery)
+            deliveries.webhook_redeliver(delivery=delivery)
         with uploaded(media_dir / "lesson.mp4") as upload:
             video = uploads.video_create(tenant=tenant_b, uploader=charlie, upload=upload)
         job = conversions.conversion_create(
@@ -170,7 +172,7 @@ def test_endpoints_and_redeliveries_are_capped_per_tenant(tenant_a, alice, setti
     assert [r.status_code for r in made] == [201, 201, 201, 409]
     assert made[-1].json()["error"]["code"] == "webhook_limit"
     endpoint = made[0].json()["id"]
-    (delivery,) = webhooks.event_emit(tenant=tenant_a, event="job.failed", data={}, endpoint_id=endpoint)
+    (delivery,) = deliveries.event_emit(tenant=tenant_a, event="job.failed", data={}, endpoint_id=endpoint)
     url = f"/api/v1/webhooks/{endpoint}/deliveries/{delivery.id}/redeliver"
     answers = [api.post(url) for _ in range(3)]
     assert [r.status_code for r in answers] == [202, 202, 429]

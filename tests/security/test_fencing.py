@@ -14,7 +14,8 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-from jobs import attempts, layout, services, tasks, uploads
+from jobs import attempts, layout, services, tasks
+from jobs.media import uploads
 from jobs.models import Job, JobAttempt
 from jobs.reconcile import reconcile
 from tests.conftest import start_worker_process, uploaded

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from jobs import text_questions
+from jobs.questions import labelling
 from tests.api.conftest import error_of, key_client
 from tests.conftest import login
 
@@ -18,7 +18,7 @@ PATH = "/api/v1/analyze/text"
 
 def test_it_caps_the_lines_of_one_request(tenant_a):
     api = key_client(tenant_a, "viewer")
-    assert text_questions.MAX_LINES == 500
+    assert labelling.MAX_LINES == 500
     refused = api.post(PATH, {"lines": ["Why?"] * 501}, format="json")
     assert refused.status_code == 400 and error_of(refused)["code"] == "validation_error"
 

@@ -21,7 +21,8 @@ from django.urls import reverse
 
 from analysis import media, pipeline
 from analysis.errors import AnalysisError
-from jobs import conversions, costs, uploads
+from jobs.billing import costs
+from jobs.media import conversions, uploads
 from jobs.models import Job, UploadSession, Video
 from tests.api.conftest import key_client
 from tests.conftest import ROOT, login

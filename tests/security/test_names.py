@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from jobs import uploads
+from jobs.media import uploads
 from jobs.models import UploadSession, Video
 from tests.api.conftest import key_client
 from tests.conftest import login

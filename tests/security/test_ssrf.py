@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from analysis.errors import AnalysisError
-from jobs import outbound, webhooks
 from jobs.models import WebhookDelivery
+from jobs.webhooks import deliveries, outbound
 from tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,7 +62,7 @@ def resolver(monkeypatch):
 def test_it_refuses_addresses_that_lead_back_inside(tenant_a, settings, url):
     settings.WEBHOOK_ALLOW_PRIVATE = False
     with pytest.raises(AnalysisError) as refused:
-        webhooks.webhook_create(tenant=tenant_a, url=url, events=["job.failed"])
+        deliveries.webhook_create(tenant=tenant_a, url=url, events=["job.failed"])
     assert refused.value.code == "bad_webhook" and "private or local" in refused.value.message
 
 
@@ -85,15 +85,15 @@ def test_a_name_that_turns_private_after_the_check_never_reaches_the_private_add
     with Receiver() as inside:
         port = inside.server.server_port
         answers["rebind.example.test"] = [PUBLIC, PUBLIC, "127.0.0.1"]
-        webhooks.webhook_create(tenant=tenant_a, url=f"http://rebind.example.test:{port}/h", events=["job.failed"])
-        (delivery,) = webhooks.event_emit(tenant=tenant_a, event="job.failed", data={"secret": "tenant data"})
-        webhooks.delivery_send(delivery_id=delivery.id)
+        deliveries.webhook_create(tenant=tenant_a, url=f"http://rebind.example.test:{port}/h", events=["job.failed"])
+        (delivery,) = deliveries.event_emit(tenant=tenant_a, event="job.failed", data={"secret": "tenant data"})
+        deliveries.delivery_send(delivery_id=delivery.id)
         delivery.refresh_from_db()
         assert inside.requests == []  # the service on loopback heard nothing
         assert delivery.status == WebhookDelivery.Status.PENDING and delivery.response_status is None
         # Once the name answers 127.0.0.1 to the (single) lookup of a send, it is refused outright.
         WebhookDelivery.objects.filter(id=delivery.id).update(next_attempt_at=delivery.last_attempt_at)
-        webhooks.delivery_send(delivery_id=delivery.id)
+        deliveries.delivery_send(delivery_id=delivery.id)
         delivery.refresh_from_db()
         assert "private or local" in delivery.error
         assert inside.requests == []
@@ -105,10 +105,10 @@ def test_it_connects_to_the_address_it_checked_and_keeps_the_host_name(tenant_a,
     with Receiver() as receiver:
         port = receiver.server.server_port
         answers["hooks.example.test"] = ["127.0.0.1"]
-        webhooks.webhook_create(tenant=tenant_a, url=f"http://hooks.example.test:{port}/h?x=1", events=["job.failed"])
+        deliveries.webhook_create(tenant=tenant_a, url=f"http://hooks.example.test:{port}/h?x=1", events=["job.failed"])
         lookups.clear()
-        (delivery,) = webhooks.event_emit(tenant=tenant_a, event="job.failed", data={})
-        assert webhooks.delivery_send(delivery_id=delivery.id) == WebhookDelivery.Status.SUCCEEDED
+        (delivery,) = deliveries.event_emit(tenant=tenant_a, event="job.failed", data={})
+        assert deliveries.delivery_send(delivery_id=delivery.id) == WebhookDelivery.Status.SUCCEEDED
     assert lookups == ["hooks.example.test"]  # one lookup for the send: checked and used
     (request,) = receiver.requests
     assert request["headers"]["Host"] == f"hooks.example.test:{port}" and request["path"] == "/h?x=1"
@@ -138,11 +138,11 @@ def test_a_receiver_that_drips_its_answer_is_cut_off_at_the_deadline(tenant_a, s
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        webhooks.webhook_create(
+        deliveries.webhook_create(
             tenant=tenant_a, url=f"http://127.0.0.1:{server.server_port}/slow", events=["job.failed"]
         )
-        (delivery,) = webhooks.event_emit(tenant=tenant_a, event="job.failed", data={})
-        assert webhooks.delivery_send(delivery_id=delivery.id) == WebhookDelivery.Status.PENDING
+        (delivery,) = deliveries.event_emit(tenant=tenant_a, event="job.failed", data={})
+        assert deliveries.delivery_send(delivery_id=delivery.id) == WebhookDelivery.Status.PENDING
     finally:
         server.shutdown()
         server.server_close()

@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from jobs import uploads
+from jobs.media import uploads
 from jobs.models import Job, UploadSession, Video
 from tests.api.conftest import key_client
 from tests.conftest import login

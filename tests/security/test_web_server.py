@@ -16,7 +16,7 @@ from django.conf import settings
 from websockets.sync.client import connect
 
 from cultivate.accounts import services as accounts
-from jobs import chunked
+from jobs.media import chunked
 from tests.conftest import free_port, login, start_web_server, stop_process_group, tree_rss, wait_for_http
 from tests.factories import JobFactory
 

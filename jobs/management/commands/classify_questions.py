@@ -10,7 +10,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jobs.text_questions import label_lines
+from jobs.questions.labelling import label_lines
 
 
 class Command(BaseCommand):

@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
-from jobs import services, uploads
+from jobs import services
+from jobs.media import uploads
 from jobs.models import Job, UploadSession
 
 READ_BLOCK = 1 << 20  # a chunk is streamed to disk this much at a time, never held whole

@@ -26,8 +26,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from cultivate.api.errors import ApiError
-from jobs import conversions
 from jobs.layout import clip_path
+from jobs.media import conversions
 from jobs.models import Job
 
 # Tokens of the first kind carried the storage path; a new salt makes every one of them a 404.

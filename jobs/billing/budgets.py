@@ -23,8 +23,10 @@ from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_record
 from cultivate.accounts.models import Tenant
 from cultivate.accounts.notify import mail_admins_of
-from jobs import costs, events, webhooks
+from jobs import events
+from jobs.billing import costs
 from jobs.models import BudgetAlert, CostEntry, Job, JobAttempt, month_of
+from jobs.webhooks import deliveries
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +163,7 @@ def _announce(alert: BudgetAlert) -> None:
         "budget": str(alert.budget),
         "currency": settings.COST_CURRENCY,
     }
-    webhooks.event_emit(tenant=alert.tenant, event="budget.threshold", data=data)
+    deliveries.event_emit(tenant=alert.tenant, event="budget.threshold", data=data)
     transaction.on_commit(lambda: events.tenant_notice(alert.tenant_id, "budget.threshold", str(alert), data))
     transaction.on_commit(lambda: mail_admins_of(alert.tenant, subject=str(alert), body=_alert_body(alert)))
 

@@ -36,8 +36,8 @@ from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_record
 from cultivate.accounts.models import Tenant
 from cultivate.accounts.notify import mail_admins_of
-from jobs import outbound
 from jobs.models import WebhookDelivery, WebhookEndpoint
+from jobs.webhooks import outbound
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from django.core.files.storage import default_storage
 from analysis import convert, media
 from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
-from jobs import layout, services, uploads
+from jobs import layout, services
+from jobs.media import uploads
 from jobs.models import Job, Video
 from jobs.options import convert_limits, media_options
 

@@ -16,9 +16,9 @@ from cultivate.accounts.audit import audit_request
 from cultivate.api.authentication import caller
 from cultivate.api.errors import ApiError
 from cultivate.api.permissions import SUBMITTERS
-from jobs.apis import _job_or_404
-from jobs.corrections import correction_add, correction_dict, correction_list
 from jobs.models import Correction, Job
+from jobs.review.corrections import correction_add, correction_dict, correction_list
+from jobs.selectors import job_or_404
 
 KINDS_HELP = (
     "label {question, label: OEQ|CEQ|NONQ}; add {start, text, label: OEQ|CEQ}; speaker {speaker, role?, name?}; "
@@ -51,7 +51,7 @@ class JobCorrectionsApi(APIView):
         tags=["jobs"],
     )
     def get(self, request, job_id):
-        return Response(CorrectionOutput(correction_list(job=_job_or_404(request, job_id)), many=True).data)
+        return Response(CorrectionOutput(correction_list(job=job_or_404(request, job_id)), many=True).data)
 
     @extend_schema(
         operation_id="jobs_corrections_create",
@@ -73,7 +73,7 @@ class JobCorrectionsApi(APIView):
         tags=["jobs"],
     )
     def post(self, request, job_id):
-        job = _job_or_404(request, job_id)
+        job = job_or_404(request, job_id)
         if job.status != Job.Status.SUCCEEDED:
             raise ApiError(
                 "result_not_ready", f"The job is {job.status}; only a finished result can be corrected.", 409
