@@ -36,6 +36,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db.backends.signals import connection_created
 
 from cultivate.asgi import websocket_application  # sets Django up
+from cultivate.refusals import error_body
 
 # Endpoints that take a recording in the body; every other path gets a small-body limit.
 UPLOAD_PATHS = re.compile(r"^/(?:api/v1/jobs|upload/|upload/sessions(?:/[^/]+)?)$")
@@ -85,7 +86,7 @@ class BodyLimit:
 
 
 async def _refuse(send, status: int, code: str, message: str) -> None:
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    body = json.dumps(error_body(code, message)).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                (b"connection", b"close")]  # fmt: skip
     await send({"type": "http.response.start", "status": status, "headers": headers})

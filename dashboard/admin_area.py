@@ -17,12 +17,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from analysis.errors import AnalysisError
 from cultivate.accounts import invitations
 from cultivate.accounts import selectors as accounts_selectors
 from cultivate.accounts import services as accounts_services
 from cultivate.accounts.audit import audit_list, audit_request, client_ip
 from cultivate.accounts.models import Membership
+from cultivate.refusals import Refusal
 from dashboard.access import member_required
 from jobs import selectors
 from jobs.billing import budgets, costs
@@ -106,7 +106,7 @@ def webhook_list(request):
                     description=request.POST.get("description", ""),
                 )
                 audit_request(request, "webhook.create", target=endpoint, details={"url": endpoint.url})
-        except AnalysisError as exc:
+        except Refusal as exc:
             error = exc.message
         else:
             messages.success(request, "Endpoint added. Its signing secret is shown below.")
@@ -154,8 +154,8 @@ def webhook_change(request, endpoint_id):
             elif action == "events":
                 deliveries.webhook_update(endpoint=endpoint, events=request.POST.getlist("events"))
             else:
-                raise AnalysisError("bad_option", "Unknown action.")
-        except AnalysisError as exc:
+                raise Refusal("bad_option", "Unknown action.")
+        except Refusal as exc:
             messages.error(request, exc.message)
         else:
             audit_request(request, f"webhook.{action}", target=endpoint, details={"events": endpoint.events})
@@ -173,7 +173,7 @@ def delivery_redeliver(request, delivery_id):
         with transaction.atomic():
             copy = deliveries.webhook_redeliver(delivery=delivery)
             audit_request(request, "webhook.redeliver", target=copy, details={"of": str(delivery.id)})
-    except AnalysisError as exc:
+    except Refusal as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{delivery.event} is being sent again.")
@@ -195,8 +195,8 @@ def key_list(request):
                     created_by=request.user,
                 )
                 audit_request(request, "apikey.create", target=key, details={"prefix": key.prefix, "role": key.role})
-        except ValueError as exc:
-            error = str(exc)[:1].upper() + str(exc)[1:] + "."
+        except Refusal as exc:
+            error = exc.message
         else:
             new_key = {"row": key, "raw": raw}
     context = {
@@ -269,8 +269,8 @@ def members(request):
                     target=invitation,
                     details={"email": invitation.email, "role": invitation.role},
                 )
-        except ValueError as exc:
-            error = str(exc)
+        except Refusal as exc:
+            error = exc.message
         else:
             new_link = request.build_absolute_uri(reverse("invitation_accept", args=[token]))
             sent = _send_invitation(request, invitation, new_link)
@@ -326,8 +326,8 @@ def member_change(request, membership_id):
                         details={"username": name, "from": before, "to": membership.role},
                     )
                 messages.success(request, f"{name} is now {membership.get_role_display().lower()}.")
-    except ValueError as exc:
-        messages.error(request, str(exc))
+    except Refusal as exc:
+        messages.error(request, exc.message)
     return redirect("dashboard:admin_members")
 
 

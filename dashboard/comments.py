@@ -9,8 +9,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request
+from cultivate.refusals import Refusal
 from dashboard.access import job_for_member, member_required
 from jobs.review import comments
 
@@ -46,7 +46,7 @@ def comment_add(request, job_id):
                 tenant=request.tenant, job=job, author=request.user, at_s=at_s, body=request.POST.get("body", "")
             )
             audit_request(request, "comment.create", target=comment, details={"job": str(job.id), "at_s": comment.at_s})
-    except AnalysisError as exc:
+    except Refusal as exc:
         messages.error(request, exc.message)  # shown at the top of the job page
         return redirect("dashboard:job", job_id=job.id)
     return redirect(_back(job))

@@ -10,8 +10,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request
+from cultivate.refusals import Refusal
 from dashboard.access import job_for_member, member_required
 from jobs.review.corrections import correction_add
 
@@ -34,7 +34,7 @@ def job_correct(request, job_id):
             data[name] = _seconds(data[name])
     try:
         correction = correction_add(job=job, author=request.user, kind=kind, data=data)
-    except AnalysisError as exc:
+    except Refusal as exc:
         messages.error(request, exc.message)
     else:
         audit_request(request, f"correction.{kind}", target=job, details=correction.data)

@@ -23,11 +23,11 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 from rq import Worker
 
-from analysis.errors import AnalysisError
 from cultivate.accounts import invitations
 from cultivate.accounts import services as accounts_services
 from cultivate.accounts.audit import audit_request
 from cultivate.accounts.models import Membership, Tenant
+from cultivate.refusals import Refusal
 from jobs import metrics, services
 from jobs.models import CostEntry, Job, month_of
 
@@ -134,7 +134,7 @@ def ops_job_retry(request, job_id):
         if services.job_rerun(job_id=job.id):
             audit_request(request, "job.rerun", target=job, tenant=job.tenant, details={"by": "operator"})
             messages.success(request, f"Job {job.id} is queued again.")
-    except AnalysisError as exc:
+    except Refusal as exc:
         messages.error(request, exc.message)
     return redirect("dashboard:ops")
 
@@ -204,8 +204,8 @@ def ops_tenants(request):
                     )
                     audit_request(request, "member.invite", target=invitation, tenant=tenant, details={"email": email})
                     invite = request.build_absolute_uri(reverse("invitation_accept", kwargs={"token": token}))
-        except ValueError as exc:
-            error = str(exc)[:1].upper() + str(exc)[1:] + "."
+        except Refusal as exc:
+            error = exc.message
         else:
             messages.success(request, f"Tenant {tenant.name} made.")
     month = month_of(timezone.now())

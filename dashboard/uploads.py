@@ -15,22 +15,14 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request
 from cultivate.api.throttling import page_rate_limit
+from cultivate.refusals import Refusal
 from dashboard.access import member_required
 from dashboard.views import job_url
 from jobs import services
 from jobs.media import chunked
 from jobs.models import Job
-
-STATUS = {
-    "budget_exceeded": 402,
-    "wrong_offset": 409,
-    "upload_incomplete": 409,
-    "upload_closed": 409,
-    "too_many_uploads": 429,
-}
 
 
 def uploader_required(view):
@@ -40,7 +32,7 @@ def uploader_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.membership.can_upload:
-            return _error(AnalysisError("forbidden", "Viewers cannot upload."), status=403)
+            return _error(Refusal("forbidden", "Viewers cannot upload."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -53,12 +45,12 @@ def session_create(request):
     try:
         size = int(request.POST.get("size", ""))
     except ValueError:
-        return _error(AnalysisError("bad_size", "Send the file's size in bytes."))
+        return _error(Refusal("bad_size", "Send the file's size in bytes."))
     try:
         session = chunked.upload_session_create(
             tenant=request.tenant, user=request.user, name=request.POST.get("name", ""), size=size
         )
-    except AnalysisError as exc:
+    except Refusal as exc:
         return _error(exc)
     return JsonResponse(_state(session), status=201)
 
@@ -77,10 +69,10 @@ def session_detail(request, session_id):
         offset = int(request.headers.get("Upload-Offset", ""))
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return _error(AnalysisError("bad_chunk", "Send the chunk's offset in the Upload-Offset header."))
+        return _error(Refusal("bad_chunk", "Send the chunk's offset in the Upload-Offset header."))
     try:
         received = chunked.upload_session_append(session=session, offset=offset, length=length, stream=request)
-    except AnalysisError as exc:
+    except Refusal as exc:
         return _error(exc, offset=session.received)
     return JsonResponse({"offset": received})
 
@@ -92,7 +84,7 @@ def session_finish(request, session_id):
     try:
         priority = request.POST.get("priority") or None
         if priority is not None and priority not in Job.Priority.values:
-            raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
+            raise Refusal("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
         fields = {
             "priority": priority,
             "options": services.job_options(
@@ -103,7 +95,7 @@ def session_finish(request, session_id):
             "teacher": request.POST.get("teacher", ""),
         }
         job, created = chunked.upload_session_finish(session=session, user=request.user, job_fields=fields)
-    except AnalysisError as exc:
+    except Refusal as exc:
         return _error(exc, offset=session.received)
     if created:
         audit_request(request, "job.create", target=job, details={"file": session.name, "chunked": True})
@@ -123,10 +115,11 @@ def _state(session) -> dict:
     return state
 
 
-def _error(exc: AnalysisError, *, status: int | None = None, offset: int | None = None) -> JsonResponse:
-    body = {"error": {"code": exc.code, "message": exc.message}}
+def _error(exc: Refusal, *, offset: int | None = None) -> JsonResponse:
+    """The refusal's body and status; a chunked upload's answer also says where to go on from."""
+    body = exc.body()
     if isinstance(exc, chunked.OffsetMismatch):
         body["offset"] = exc.offset
     elif offset is not None:
         body["offset"] = offset
-    return JsonResponse(body, status=status or STATUS.get(exc.code, 400))
+    return JsonResponse(body, status=exc.status)

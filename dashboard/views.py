@@ -16,9 +16,9 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_request, client_ip
 from cultivate.api.throttling import page_rate_limit
+from cultivate.refusals import Refusal
 from dashboard.access import job_for_member, member_required
 from dashboard.comments import comment_context
 from dashboard.ranges import ranged_file_response
@@ -101,10 +101,10 @@ def upload(request):
             blur_others=request.POST.get("blur_others", "0"),
         )
         if file is None:
-            raise AnalysisError("no_file", "Choose a video or audio file to upload.")
+            raise Refusal("no_file", "Choose a video or audio file to upload.")
         priority = request.POST.get("priority") or None
         if priority is not None and priority not in Job.Priority.values:
-            raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
+            raise Refusal("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
         video = uploads.video_create(tenant=request.tenant, uploader=request.user, upload=file)
         with transaction.atomic():
             job = services.job_create(
@@ -118,13 +118,12 @@ def upload(request):
             )
             if job.video_id == video.id:
                 audit_request(request, "job.create", target=job, details={"file": video.original_name})
-    except AnalysisError as exc:
+    except Refusal as exc:
         if video is not None:
             uploads.video_delete(video=video)  # refused (over budget): keep nothing
-        status = 402 if exc.code == "budget_exceeded" else 400
         if wants_json:
-            return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=status)
-        return render(request, "dashboard/upload.html", {**context, "error": exc.message}, status=status)
+            return JsonResponse(exc.body(), status=exc.status)
+        return render(request, "dashboard/upload.html", {**context, "error": exc.message}, status=exc.status)
     if job.video_id != video.id:  # lost a race with the same key: keep the first upload only
         uploads.video_delete(video=video)
     if wants_json:
@@ -184,7 +183,7 @@ def _job_action(request, job_id, action, refusal: str):
         with transaction.atomic():
             if action(job_id=job.id):
                 audit_request(request, f"job.{action.__name__.removeprefix('job_')}", target=job)
-    except AnalysisError as exc:
+    except Refusal as exc:
         messages.error(request, exc.message)
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -223,10 +222,8 @@ def question_text(request):
     if request.method == "POST":
         try:
             rows = labelling.label_lines(text.splitlines())
-        except labelling.TextTooLarge as exc:
-            return render(request, "dashboard/questions.html", {**context, "error": str(exc)}, status=413)
-        except ValueError as exc:
-            return render(request, "dashboard/questions.html", {**context, "error": str(exc)}, status=400)
+        except Refusal as exc:
+            return render(request, "dashboard/questions.html", {**context, "error": exc.message}, status=exc.status)
         if not rows:
             context["error"] = "Paste at least one utterance, one per line."
         context.update(rows=rows, summary=labelling.summary(rows))
@@ -269,7 +266,7 @@ def job_share(request, job_id, name):
         link, token = shares.share_link_create(
             tenant=request.tenant, job=job, clip=name, user=request.user, ip=client_ip(request)
         )
-    except AnalysisError:
+    except Refusal:
         raise Http404("No such clip") from None
     url = request.build_absolute_uri(reverse("dashboard:shared_clip", kwargs={"token": token}))
     expires = link.expires_at.isoformat()
@@ -303,7 +300,7 @@ def job_convert(request, job_id):
                 clip=request.POST.get("clip", ""),
             )
             audit_request(request, "job.create", target=made, details={"convert": options, "from": str(job.id)})
-    except AnalysisError as exc:
+    except Refusal as exc:
         messages.error(request, exc.message)
         return redirect(reverse("dashboard:job", kwargs={"job_id": job.id}) + "#h-convert")
     return redirect("dashboard:job", job_id=made.id)

@@ -28,9 +28,9 @@ from rest_framework.views import APIView
 from analysis import convert
 from cultivate.accounts.audit import audit_request
 from cultivate.api.authentication import caller
-from cultivate.api.errors import ApiError
 from cultivate.api.pagination import PAGE_PARAMETERS, CreatedCursor
 from cultivate.api.permissions import SUBMITTERS
+from cultivate.refusals import Refusal
 from jobs import layout, selectors, services
 from jobs.api_outputs import JOB_EXAMPLE, JobOutput
 from jobs.media import conversions, uploads
@@ -212,7 +212,7 @@ class JobListApi(APIView):
         if d.get("source_job"):
             source = selectors.job_get(tenant=who.tenant, job_id=d["source_job"])
             if source is None:
-                raise ApiError("bad_source", "The source_job is not one of this tenant's jobs.")
+                raise Refusal("bad_source", "The source_job is not one of this tenant's jobs.")
             video = source.video
         elif d.get("file"):
             video = uploads.video_create(tenant=who.tenant, uploader=uploader, upload=d["file"])
@@ -310,7 +310,7 @@ def _job_transition(request, job_id, service, action: str, refusal: str, message
     job = selectors.job_or_404(request, job_id)
     with transaction.atomic():
         if not service(job_id=job.id):
-            raise ApiError(refusal, message.format(status=job.status), status_code=409)
+            raise Refusal(refusal, message.format(status=job.status), status=409)
         audit_request(request, action, target=job)
     return _job_response(request, selectors.job_or_404(request, job_id), status.HTTP_202_ACCEPTED)
 
@@ -329,7 +329,7 @@ class JobResultApi(APIView):
         job = selectors.job_or_404(request, job_id)
         result = job_review(job) if job.status == Job.Status.SUCCEEDED else None
         if result is None:
-            raise ApiError("result_not_ready", f"The job is {job.status}; its result comes when it succeeds.", 409)
+            raise Refusal("result_not_ready", f"The job is {job.status}; its result comes when it succeeds.", 409)
         return Response(result)
 
 

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from cultivate.accounts.models import Tenant
 from cultivate.api.authentication import caller
-from cultivate.api.errors import ApiError
+from cultivate.refusals import Refusal
 from jobs.models import Job
 
 
@@ -59,7 +59,7 @@ def job_or_404(request, job_id) -> Job:
     answered as if it did not exist)."""
     job = job_get(tenant=caller(request).tenant, job_id=job_id)
     if job is None:
-        raise ApiError("not_found", "No such job.", status_code=404)
+        raise Refusal("not_found", "No such job.", status=404)
     return job
 
 

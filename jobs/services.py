@@ -16,8 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.models import ApiKey, Membership, Tenant
+from cultivate.refusals import Refusal
 from jobs import layout
 from jobs.attempts import attempt_end_for_job, job_announce, job_emit
 from jobs.billing import budgets, costs
@@ -37,12 +37,12 @@ def job_options(*, speakers=None, session=None, blur_others=None, render=None, w
       webhook: The id of one of the tenant's endpoints: this job's events go there only.
         ``job_create`` checks that it is the tenant's.
     Raises:
-      AnalysisError: ``bad_option`` with a message for people.
+      Refusal: ``bad_option`` with a message for people.
     """
     try:
         options = {"speakers": parse_speakers(speakers), "session": parse_session(session)}
     except ValueError as exc:
-        raise AnalysisError("bad_option", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+        raise Refusal("bad_option", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
     if blur_others is not None:
         options["blur_others"] = _truthy(blur_others)
     if render is not None:
@@ -88,18 +88,18 @@ def job_create(
         ``extra_options`` (``jobs.media.conversions``), and ``options`` may only name its webhook.
       estimate_duration_s: Seconds of media the job works on, for its estimate (default: all).
     Raises:
-      AnalysisError: ``bad_option`` for an unknown priority or option; ``priority_not_allowed``
+      Refusal: ``bad_option`` for an unknown priority or option; ``priority_not_allowed``
         for ``high`` from someone who may not choose it; ``budget_exceeded`` when the job's
         estimate does not fit in what is left of the tenant's month (checked under a lock on
         the tenant, so concurrent submissions cannot overspend).
     """
     if tenant.is_suspended:
-        raise AnalysisError("tenant_suspended", "This organisation's account is suspended; no new jobs can start.")
+        raise Refusal("tenant_suspended", "This organisation's account is suspended; no new jobs can start.")
     queue = priority or tenant.default_priority
     if queue not in Job.Priority.values:
-        raise AnalysisError("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
+        raise Refusal("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
     if queue == Job.Priority.HIGH and not high_priority_allowed(tenant=tenant, user=created_by, api_key=api_key):
-        raise AnalysisError(
+        raise Refusal(
             "priority_not_allowed", "Only an admin of your organisation can put a job on the high-priority queue."
         )
     key = (idempotency_key or "")[:255]
@@ -111,7 +111,7 @@ def job_create(
         checked = {"webhook": str(options["webhook"])} if options and options.get("webhook") else {}
     checked.update(extra_options or {})
     if "webhook" in checked and deliveries.webhook_get(tenant=tenant, endpoint_id=checked["webhook"]) is None:
-        raise AnalysisError("bad_option", "The webhook is not one of this tenant's endpoints.")
+        raise Refusal("bad_option", "The webhook is not one of this tenant's endpoints.")
     media_s = video.duration_s if estimate_duration_s is None else estimate_duration_s
     estimate = costs.estimate(duration_s=media_s, size_bytes=video.size_bytes)
     try:
@@ -156,7 +156,7 @@ def job_rerun(*, job_id) -> bool:
     """Queue a failed or cancelled job again, with a fresh count of attempts (the log stays).
 
     Raises:
-      AnalysisError: ``budget_exceeded`` if its estimate no longer fits the month's budget.
+      Refusal: ``budget_exceeded`` if its estimate no longer fits the month's budget.
     """
     now = timezone.now()
     with transaction.atomic():

@@ -19,6 +19,7 @@ from rq.timeouts import JobTimeoutException
 
 from analysis import pipeline
 from analysis.errors import AnalysisError, Cancelled
+from cultivate.refusals import Refusal
 from jobs import attempts
 from jobs.billing import costs
 from jobs.media import conversions, uploads
@@ -69,7 +70,7 @@ def run_job(job_id: str) -> None:
         attempts.job_succeed(
             job_id=job_id, attempt=attempt, result=document, stored_bytes=stored_bytes, usage=clock.usage()
         )
-    except AnalysisError as exc:
+    except (AnalysisError, Refusal) as exc:  # the pipeline's failure, or a service's refusal
         log.info("job %s failed: %s (%s)", job_id, exc.message, exc.code)
         if exc.permanent:
             attempts.job_fail(job_id=job_id, attempt=attempt, code=exc.code, message=exc.message, usage=clock.usage())

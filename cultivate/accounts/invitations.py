@@ -1,6 +1,6 @@
 """Members and invitations: invite by email with a one-time link, accept, change a role, remove.
 
-Refusals raise ``ValueError`` with a message fit to show the person who asked.
+Refusals raise ``Refusal`` with a message fit to show the person who asked.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cultivate.accounts import sockets
 from cultivate.accounts.models import Invitation, Membership, Tenant
+from cultivate.refusals import Refusal
 
 
 def _token_hash(raw: str) -> str:
@@ -57,17 +58,19 @@ def invitation_for_token(*, token: str) -> Invitation:
     """The open invitation behind a link.
 
     Raises:
-      ValueError: the link is unknown, used, revoked or expired.
+      Refusal: the link is unknown, used, revoked or expired.
     """
     invitation = Invitation.objects.select_related("tenant").filter(token_hash=_token_hash(token or "")).first()
     if invitation is None:
-        raise ValueError("This invitation link is not valid. Ask your admin for a new one.")
+        raise Refusal("invitation_invalid", "This invitation link is not valid. Ask your admin for a new one.", 410)
     if invitation.accepted_at is not None:
-        raise ValueError("This invitation link has already been used. Sign in instead, or ask for a new one.")
+        raise Refusal(
+            "invitation_used", "This invitation link has already been used. Sign in instead, or ask for a new one.", 410
+        )
     if invitation.revoked_at is not None:
-        raise ValueError("This invitation was withdrawn. Ask your admin for a new one.")
+        raise Refusal("invitation_withdrawn", "This invitation was withdrawn. Ask your admin for a new one.", 410)
     if invitation.expires_at <= timezone.now():
-        raise ValueError("This invitation link has expired. Ask your admin for a new one.")
+        raise Refusal("invitation_expired", "This invitation link has expired. Ask your admin for a new one.", 410)
     return invitation
 
 
@@ -81,17 +84,17 @@ def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by=None)
     An open invitation for the same address is revoked and replaced.
 
     Raises:
-      ValueError: a bad address or role, or the address already belongs to a member.
+      Refusal: a bad address or role, or the address already belongs to a member.
     """
     email = (email or "").strip().lower()
     try:
         validate_email(email)
     except ValidationError:
-        raise ValueError("Enter a valid email address.") from None
+        raise Refusal("bad_email", "Enter a valid email address.") from None
     if role not in Membership.Role.values:
-        raise ValueError(f"Role must be one of: {', '.join(Membership.Role.values)}.")
+        raise Refusal("bad_role", f"Role must be one of: {', '.join(Membership.Role.values)}.")
     if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
-        raise ValueError(f"{email} is already a member.")
+        raise Refusal("already_member", f"{email} is already a member.", 409)
     now = timezone.now()
     Invitation.objects.filter(tenant=tenant, email__iexact=email, accepted_at=None, revoked_at=None).update(
         revoked_at=now
@@ -116,28 +119,30 @@ def invitation_accept(*, token: str, username: str, password: str):
       The new membership.
 
     Raises:
-      ValueError: the link is not open any more, the username is taken, or the password is weak.
+      Refusal: the link is not open any more, the username is taken, or the password is weak.
     """
     invitation = invitation_for_token(token=token)
     # Lock the row so the same link can't be used twice at once.
     invitation = Invitation.objects.select_for_update().select_related("tenant").get(id=invitation.id)
     if invitation.accepted_at is not None:
-        raise ValueError("This invitation link has already been used. Sign in instead, or ask for a new one.")
+        raise Refusal(
+            "invitation_used", "This invitation link has already been used. Sign in instead, or ask for a new one.", 410
+        )
     User = get_user_model()
     username = (username or "").strip()
     if not username:
-        raise ValueError("Choose a username.")
+        raise Refusal("bad_username", "Choose a username.")
     try:
         User._meta.get_field("username").run_validators(username)
     except ValidationError as exc:
-        raise ValueError(" ".join(exc.messages)) from None
+        raise Refusal("bad_username", " ".join(exc.messages)) from None
     if User.objects.filter(username__iexact=username).exists():
-        raise ValueError("That username is taken; choose another.")
+        raise Refusal("username_taken", "That username is taken; choose another.", 409)
     user = User(username=username, email=invitation.email)
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise ValueError(" ".join(exc.messages)) from None
+        raise Refusal("weak_password", " ".join(exc.messages)) from None
     user.set_password(password)
     user.save()
     membership = Membership.objects.create(user=user, tenant=invitation.tenant, role=invitation.role)
@@ -158,15 +163,15 @@ def _refuse_losing_last_admin(membership: Membership) -> None:
         return
     admins = Membership.objects.select_for_update().filter(tenant_id=membership.tenant_id, role=Membership.Role.ADMIN)
     if len(admins) <= 1:
-        raise ValueError("A tenant needs at least one admin: make someone else an admin first.")
+        raise Refusal("last_admin", "A tenant needs at least one admin: make someone else an admin first.", 409)
 
 
 @transaction.atomic
 def member_role_change(*, membership: Membership, role: str) -> Membership:
     """Raises:
-    ValueError: an unknown role, or this would leave the tenant without an admin."""
+    Refusal: an unknown role, or this would leave the tenant without an admin."""
     if role not in Membership.Role.values:
-        raise ValueError(f"Role must be one of: {', '.join(Membership.Role.values)}.")
+        raise Refusal("bad_role", f"Role must be one of: {', '.join(Membership.Role.values)}.")
     if role != membership.role:
         if role != Membership.Role.ADMIN:
             _refuse_losing_last_admin(membership)
@@ -181,7 +186,7 @@ def member_remove(*, membership: Membership) -> None:
     tenant are closed once this commits.
 
     Raises:
-      ValueError: this would leave the tenant without an admin.
+      Refusal: this would leave the tenant without an admin.
     """
     _refuse_losing_last_admin(membership)
     user_id, tenant_id = membership.user_id, membership.tenant_id

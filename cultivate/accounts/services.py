@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from cultivate.accounts import sockets
 from cultivate.accounts.models import ApiKey, Membership, Tenant
+from cultivate.refusals import Refusal
 
 
 @transaction.atomic
@@ -21,14 +22,14 @@ def tenant_create(*, name: str, slug: str = "", monthly_budget=None) -> Tenant:
     """A new tenant.
 
     Raises:
-      ValueError: an empty name, or a slug already taken.
+      Refusal: an empty name, or a slug already taken.
     """
     name = " ".join((name or "").split())[:200]
     slug = slug or slugify(name)[:60]
     if not name or not slug:
-        raise ValueError("a tenant needs a name")
+        raise Refusal("validation_error", "A tenant needs a name.")
     if Tenant.objects.filter(slug=slug).exists():
-        raise ValueError(f"the short name {slug!r} is taken")
+        raise Refusal("validation_error", f"The short name {slug!r} is taken.")
     return Tenant.objects.create(name=name, slug=slug, monthly_budget=monthly_budget)
 
 
@@ -87,23 +88,25 @@ def apikey_create(
     rate when none is asked for; otherwise one key could mint itself a stronger one.
 
     Raises:
-      ValueError: for an unknown role, an empty name, or a role or rate above what is allowed.
+      Refusal: for an unknown role, an empty name, or a role or rate above what is allowed.
     """
     if role not in Membership.Role.values:
-        raise ValueError(f"role must be one of: {', '.join(Membership.Role.values)}")
+        raise Refusal("validation_error", f"Role must be one of: {', '.join(Membership.Role.values)}.")
     name = (name or "").strip()
     if not name:
-        raise ValueError("a key needs a name")
+        raise Refusal("validation_error", "A key needs a name.")
     ceiling = tenant_requests_per_minute(tenant)
     if creator_key is not None:
         if _ROLE_RANK[role] > _ROLE_RANK[creator_key.role]:
-            raise ValueError(f"a key with the role {creator_key.role} cannot make a key with the role {role}")
+            raise Refusal(
+                "validation_error", f"A key with the role {creator_key.role} cannot make a key with the role {role}."
+            )
         own = creator_key.requests_per_minute
         ceiling = min(ceiling, settings.API_KEY_REQUESTS_PER_MINUTE if own is None else own)
         if requests_per_minute is None:
             requests_per_minute = own
     if requests_per_minute is not None and requests_per_minute > ceiling:
-        raise ValueError(f"requests_per_minute may be at most {ceiling} for this key")
+        raise Refusal("validation_error", f"Requests_per_minute may be at most {ceiling} for this key.")
     public = secrets.token_hex(4)
     raw = f"{KEY_PREFIX}{public}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(

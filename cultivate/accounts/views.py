@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from cultivate.accounts import invitations
 from cultivate.accounts.audit import audit_request
+from cultivate.refusals import Refusal
 
 
 @never_cache
@@ -17,8 +18,8 @@ from cultivate.accounts.audit import audit_request
 def invitation_accept(request, token):
     try:
         invitation = invitations.invitation_for_token(token=token)
-    except ValueError as exc:
-        return render(request, "accounts/invitation.html", {"refused": str(exc)}, status=410)
+    except Refusal as exc:
+        return render(request, "accounts/invitation.html", {"refused": exc.message}, status=exc.status)
     error = ""
     if request.method == "POST":
         password = request.POST.get("password1", "")
@@ -38,8 +39,8 @@ def invitation_accept(request, token):
                         details={"email": invitation.email, "role": membership.role},
                         tenant=membership.tenant,
                     )
-            except ValueError as exc:
-                error = str(exc)
+            except Refusal as exc:
+                error = exc.message
             else:
                 return redirect("dashboard:home")
     context = {"invitation": invitation, "error": error, "username": request.POST.get("username", "")}

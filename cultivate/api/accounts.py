@@ -12,8 +12,8 @@ from cultivate.accounts import selectors, services
 from cultivate.accounts.audit import audit_request
 from cultivate.accounts.models import Membership
 from cultivate.api.authentication import caller
-from cultivate.api.errors import ApiError
 from cultivate.api.permissions import ADMINS
+from cultivate.refusals import Refusal
 
 
 class KeyOutput(serializers.Serializer):
@@ -72,18 +72,14 @@ class KeyListApi(APIView):
         d = data.validated_data
         with transaction.atomic():
             who = caller(request)
-            try:
-                key, raw = services.apikey_create(
-                    tenant=who.tenant,
-                    name=d["name"],
-                    role=d["role"],
-                    created_by=who.user,  # None when a key makes a key
-                    requests_per_minute=d.get("requests_per_minute"),
-                    creator_key=who.key,
-                )
-            except ValueError as exc:
-                message = str(exc)[:1].upper() + str(exc)[1:] + "."
-                raise ApiError("validation_error", message, status_code=400) from None
+            key, raw = services.apikey_create(  # a Refusal (validation_error) is a 400
+                tenant=who.tenant,
+                name=d["name"],
+                role=d["role"],
+                created_by=who.user,  # None when a key makes a key
+                requests_per_minute=d.get("requests_per_minute"),
+                creator_key=who.key,
+            )
             audit_request(request, "apikey.create", target=key, details={"prefix": key.prefix, "role": key.role})
         key.key = raw
         return Response(NewKeyOutput(key).data, status=status.HTTP_201_CREATED)
@@ -102,7 +98,7 @@ class KeyDetailApi(APIView):
     def delete(self, request, key_id):
         key = selectors.apikey_get(tenant=caller(request).tenant, key_id=key_id)
         if key is None:
-            raise ApiError("not_found", "No such API key.", status_code=404)
+            raise Refusal("not_found", "No such API key.", status=404)
         with transaction.atomic():
             if services.apikey_revoke(key=key):
                 audit_request(request, "apikey.revoke", target=key, details={"prefix": key.prefix})

@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
 from cultivate.api.authentication import caller
+from cultivate.refusals import error_body
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def page_rate_limit(scope: str, setting: str, *, json: bool = False) -> Callable
 def _too_many(request, per_minute: int, retry_after: int, *, json: bool):
     message = f"Too many requests: at most {per_minute} a minute. Try again in {retry_after} s."
     if json:
-        response = JsonResponse({"error": {"code": "rate_limited", "message": message}}, status=429)
+        response = JsonResponse(error_body("rate_limited", message), status=429)
     else:
         response = render(request, "rate_limited.html", {"message": message}, status=429)
     response["Retry-After"] = str(retry_after)

@@ -19,10 +19,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_record
 from cultivate.accounts.models import Tenant
 from cultivate.accounts.notify import mail_admins_of
+from cultivate.refusals import Refusal
 from jobs import events
 from jobs.billing import costs
 from jobs.models import BudgetAlert, CostEntry, Job, JobAttempt, month_of
@@ -83,14 +83,14 @@ def budget_hold(*, tenant: Tenant, estimate: Decimal) -> Usage:
 
     Must run inside the transaction that then creates the job with ``estimated_cost``.
     Raises:
-      AnalysisError: ``budget_exceeded`` (permanent) when it does not fit.
+      Refusal: ``budget_exceeded`` (permanent) when it does not fit.
     """
     assert transaction.get_connection().in_atomic_block, "budget_hold needs the job's transaction"
     locked = Tenant.objects.select_for_update(no_key=True).get(pk=tenant.pk)
     usage = budget_usage(tenant=locked)
     if usage.budget is not None and usage.committed + estimate > usage.budget:
         currency = settings.COST_CURRENCY
-        raise AnalysisError(
+        raise Refusal(
             "budget_exceeded",
             f"This job would cost about {estimate:.2f} {currency}, but only {usage.remaining:.2f} {currency} "
             f"of this month's {usage.budget:.2f} {currency} budget is left. Ask an admin to raise the budget.",

@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
+from cultivate.refusals import Refusal
 from jobs import services
 from jobs.media import uploads
 from jobs.models import Job, UploadSession
@@ -30,7 +30,7 @@ from jobs.models import Job, UploadSession
 READ_BLOCK = 1 << 20  # a chunk is streamed to disk this much at a time, never held whole
 
 
-class OffsetMismatch(AnalysisError):
+class OffsetMismatch(Refusal):
     """A chunk was sent for an offset other than the one the server holds."""
 
     def __init__(self, offset: int) -> None:
@@ -54,7 +54,7 @@ def upload_session_create(*, tenant: Tenant, user, name: str, size: int) -> Uplo
     cannot both take the last place.
 
     Raises:
-      AnalysisError: ``bad_type``, ``empty_file`` or ``too_large`` from ``upload_check``;
+      Refusal: ``bad_type``, ``empty_file`` or ``too_large`` from ``upload_check``;
         ``too_many_uploads`` when the user or the tenant already holds as many unfinished
         uploads, or as many bytes of them, as the settings allow.
     """
@@ -97,7 +97,7 @@ def _check_open_uploads(*, tenant: Tenant, user, size: int) -> None:
     )
     for over, why in limits:
         if over:
-            raise AnalysisError(
+            raise Refusal(
                 "too_many_uploads",
                 f"No new upload can start: {why}. Finish or cancel one first "
                 f"(at most {settings.UPLOAD_MAX_OPEN_SESSIONS} at a time each, "
@@ -116,20 +116,20 @@ def upload_session_append(*, session: UploadSession, offset: int, length: int, s
     Raises:
       OffsetMismatch: ``offset`` is not where the session stands (a chunk out of order, a
         repeat, or another request writing now); ``.offset`` is where it stands.
-      AnalysisError: ``upload_closed``; ``bad_chunk`` for an empty, oversized or overlong
+      Refusal: ``upload_closed``; ``bad_chunk`` for an empty, oversized or overlong
         chunk; ``short_chunk`` (not permanent) when the body ended early.
     """
     _check_open(session)
     if offset != session.received:
         raise OffsetMismatch(session.received)  # before reading a byte of the body
     if length <= 0 or length > session.chunk_bytes or offset + length > session.size:
-        raise AnalysisError(
+        raise Refusal(
             "bad_chunk",
             f"A chunk must hold 1 to {session.chunk_bytes} bytes and end by byte {session.size} of the file.",
         )
     path = part_path(session)
     if not path.exists():
-        raise AnalysisError("upload_closed", "This upload is no longer open; start it again.")
+        raise Refusal("upload_closed", "This upload is no longer open; start it again.")
     with open(path, "r+b") as part:
         try:
             fcntl.flock(part, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -143,7 +143,7 @@ def upload_session_append(*, session: UploadSession, offset: int, length: int, s
         part.seek(offset)
         written = _copy(stream, part, length)
         if written != length:
-            raise AnalysisError(
+            raise Refusal(
                 "short_chunk", f"Only {written} of the chunk's {length} bytes arrived; send it again.", permanent=False
             )
         part.flush()
@@ -164,7 +164,7 @@ def upload_session_finish(*, session: UploadSession, user, job_fields: dict) -> 
     Returns:
       The job, and whether this call created it (False: an earlier finish did).
     Raises:
-      AnalysisError: ``upload_incomplete`` or ``upload_closed`` (the session is left as it
+      Refusal: ``upload_incomplete`` or ``upload_closed`` (the session is left as it
         is); any refusal of the file or the job (not media, too long, over budget...), after
         which the session is aborted and nothing is kept.
     """
@@ -175,7 +175,7 @@ def upload_session_finish(*, session: UploadSession, user, job_fields: dict) -> 
                 return locked.job, False
             _check_open(locked)
             if locked.received < locked.size:
-                raise AnalysisError(
+                raise Refusal(
                     "upload_incomplete",
                     f"Only {locked.received} of {locked.size} bytes have arrived; send the rest first.",
                     permanent=False,
@@ -195,7 +195,7 @@ def upload_session_finish(*, session: UploadSession, user, job_fields: dict) -> 
             UploadSession.objects.filter(id=locked.id).update(
                 status=UploadSession.Status.COMPLETE, job=job, updated_at=timezone.now()
             )
-    except AnalysisError as exc:
+    except Refusal as exc:
         if exc.code not in ("upload_incomplete", "upload_closed"):
             upload_session_abort(session=session)
         raise
@@ -259,7 +259,7 @@ def _parts_dir() -> Path:
 
 def _check_open(session: UploadSession) -> None:
     if session.status != UploadSession.Status.OPEN:
-        raise AnalysisError("upload_closed", f"This upload is {session.get_status_display().lower()}; start it again.")
+        raise Refusal("upload_closed", f"This upload is {session.get_status_display().lower()}; start it again.")
 
 
 def _copy(stream, out, length: int) -> int:

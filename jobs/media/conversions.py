@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 
 from analysis import convert, media
-from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
+from cultivate.refusals import Refusal, refusing_analysis
 from jobs import layout, services
 from jobs.media import uploads
 from jobs.models import Job, Video
@@ -49,26 +49,27 @@ def conversion_create(
     """Queue a conversion of ``video`` (or of its analysis job's highlight ``clip``, e.g. ``01.mp4``).
 
     Raises:
-      AnalysisError: ``bad_option`` (the converter's message), ``no_video``, ``not_found`` for a
+      Refusal: ``bad_option`` (the converter's message), ``no_video``, ``not_found`` for a
         clip that does not exist, ``budget_exceeded``.
     """
     checked = {k: options.get(k) for k in OPTION_NAMES if options.get(k) is not None}
     if checked.get("format") not in convert.FORMATS:
-        raise AnalysisError("bad_option", f"The format must be one of: {', '.join(convert.FORMATS)}.")
+        raise Refusal("bad_option", f"The format must be one of: {', '.join(convert.FORMATS)}.")
     info = None
     if clip:
         path = clip_path(video=video, clip=clip)
         if path is None:
-            raise AnalysisError("not_found", f"There is no highlight clip {clip!r} of this recording.")
-        with uploads.stored_path(path) as local:
+            raise Refusal("not_found", f"There is no highlight clip {clip!r} of this recording.")
+        with uploads.stored_path(path) as local, refusing_analysis():
             info = media.probe(local, media_options())
         checked["clip"] = path
     else:
         info = _stored_info(video)
     try:
-        final = convert.validate(info, convert_options(checked))
+        with refusing_analysis():
+            final = convert.validate(info, convert_options(checked))
     except (TypeError, ValueError) as exc:  # a value of the wrong type
-        raise AnalysisError("bad_option", f"An option is not valid: {exc}.") from None
+        raise Refusal("bad_option", f"An option is not valid: {exc}.") from None
     segment = (final.end_s or info.duration_s) - final.start_s
     return services.job_create(
         tenant=tenant,

@@ -25,7 +25,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from cultivate.api.errors import ApiError
+from cultivate.refusals import Refusal
 from jobs.layout import clip_path
 from jobs.media import conversions
 from jobs.models import Job
@@ -120,16 +120,16 @@ class FileDownloadApi(APIView):
         try:
             found = signing.loads(token, salt=SALT)
         except signing.BadSignature:
-            raise ApiError("not_found", "No such file.", status_code=404) from None
+            raise Refusal("not_found", "No such file.", status=404) from None
         if not isinstance(found, dict) or not isinstance(found.get("a"), str):
-            raise ApiError("not_found", "No such file.", status_code=404)
+            raise Refusal("not_found", "No such file.", status=404)
         if found.get("x", 0) < timezone.now().timestamp():
-            raise ApiError("link_expired", "This download link has expired; ask for a new one.", status_code=410)
+            raise Refusal("link_expired", "This download link has expired; ask for a new one.", status=410)
         # Checked on every download: the job still exists and its tenant is not suspended.
         job = _job_for_link(found.get("j"))
         path = artifact_path(job, found["a"]) if job is not None else None
         if path is None or not default_storage.exists(path):
-            raise ApiError("not_found", "No such file.", status_code=404)
+            raise Refusal("not_found", "No such file.", status=404)
         name = found["a"].replace("/", "-")
         content_type = CONTENT_TYPES.get(name[name.rfind(".") :].lower(), OCTET_STREAM)
         return FileResponse(default_storage.open(path, "rb"), content_type=content_type, filename=name)

@@ -20,8 +20,8 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 
 from analysis import media
-from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
+from cultivate.refusals import Refusal, refusing_analysis
 from jobs.models import Video
 from jobs.options import media_options
 
@@ -57,16 +57,16 @@ def upload_check(*, name: str, size: int) -> None:
     """Reject an upload by its name and size, before any byte is stored.
 
     Raises:
-      AnalysisError: ``bad_type``, ``empty_file`` or ``too_large``.
+      Refusal: ``bad_type``, ``empty_file`` or ``too_large``.
     """
     ext = Path(name).suffix.lower().lstrip(".")
     if ext not in settings.UPLOAD_EXTENSIONS:
         allowed = ", ".join(settings.UPLOAD_EXTENSIONS)
-        raise AnalysisError("bad_type", f"Files of type .{ext or '?'} are not accepted; use one of: {allowed}.")
+        raise Refusal("bad_type", f"Files of type .{ext or '?'} are not accepted; use one of: {allowed}.")
     if size == 0:
-        raise AnalysisError("empty_file", "The file is empty (0 bytes).")
+        raise Refusal("empty_file", "The file is empty (0 bytes).")
     if size > settings.MAX_UPLOAD_BYTES:
-        raise AnalysisError(
+        raise Refusal(
             "too_large",
             f"The file is {size / 1024**3:.1f} GB; the limit is {settings.MAX_UPLOAD_BYTES / 1024**3:.1f} GB.",
         )
@@ -80,7 +80,7 @@ def video_create(*, tenant: Tenant, uploader, upload) -> Video:
     Returns:
       The saved Video with its probe facts.
     Raises:
-      AnalysisError: the file was rejected; nothing was stored.
+      Refusal: the file was rejected; nothing was stored.
     """
     name = clean_name(upload.name)
     upload_check(name=name, size=upload.size)
@@ -99,7 +99,7 @@ def video_from_path(*, tenant: Tenant, uploader, path: str | Path, name: str) ->
       path: The file's bytes.
       name: The name the user gave it (its type is read from this).
     Raises:
-      AnalysisError: the file was rejected; nothing was stored and ``path`` is left alone.
+      Refusal: the file was rejected; nothing was stored and ``path`` is left alone.
     """
     name = clean_name(name)
     size = os.path.getsize(path)
@@ -116,7 +116,8 @@ def _video_for(*, tenant: Tenant, uploader, path: str, name: str, size: int) -> 
     real length from the packets, so the price, the length limit and the job's timeout follow
     the file, not its header.
     """
-    info = media.probe(path, media_options(), name=name)
+    with refusing_analysis():
+        info = media.probe(path, media_options(), name=name)
     return Video(
         tenant=tenant,
         uploader=uploader,
@@ -164,15 +165,15 @@ def video_from_storage(*, tenant: Tenant, uploader, path: str) -> Video:
     Args:
       path: The object's path under the tenant's inbox (``inbox/<tenant id>/``).
     Raises:
-      AnalysisError: ``bad_source`` for a path outside the inbox, ``source_not_found``,
+      Refusal: ``bad_source`` for a path outside the inbox, ``source_not_found``,
         or any of ``upload_check``'s and the probe's refusals.
     """
     parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
     if not parts or ".." in parts:
-        raise AnalysisError("bad_source", "The source path must name a file inside your storage inbox, without '..'.")
+        raise Refusal("bad_source", "The source path must name a file inside your storage inbox, without '..'.")
     name = inbox_prefix(tenant) + "/".join(parts)
     if not default_storage.exists(name):
-        raise AnalysisError("source_not_found", f"There is no file {'/'.join(parts)!r} in your storage inbox.")
+        raise Refusal("source_not_found", f"There is no file {'/'.join(parts)!r} in your storage inbox.")
     original = clean_name(parts[-1])
     upload_check(name=original, size=default_storage.size(name))
     with _private_copy(name, suffix=Path(original).suffix) as local:

@@ -14,8 +14,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cultivate.api.errors import ApiError
 from cultivate.api.permissions import MEMBERS
+from cultivate.refusals import Refusal
 from jobs.questions import labelling
 
 
@@ -73,10 +73,7 @@ class AnalyzeTextApi(APIView):
         _refuse_a_body_over_the_limit(request)
         data = TextInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            rows = labelling.label_lines(data.validated_data["lines"])
-        except labelling.TextTooLarge as exc:
-            raise ApiError(exc.code, str(exc), status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE) from None
+        rows = labelling.label_lines(data.validated_data["lines"])  # a TextTooLarge refusal is a 413
         return Response(
             {"lines": [vars(r) for r in rows], "summary": labelling.summary(rows)}, status=status.HTTP_200_OK
         )
@@ -91,8 +88,8 @@ def _refuse_a_body_over_the_limit(request) -> None:
     except ValueError:
         length = 0
     if limit is not None and length > limit:
-        raise ApiError(
+        raise Refusal(
             "too_large",
             f"The request body is {length:,} bytes; at most {limit:,} are accepted.",
-            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )

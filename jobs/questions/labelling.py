@@ -15,6 +15,7 @@ from django.core.cache import cache
 from redis.exceptions import RedisError
 
 from analysis import questions
+from cultivate.refusals import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,11 @@ MAX_CHARS = 100_000
 PUBLIC_LABELS = {"OEQ": "OEQ", "CEQ": "CEQ", "NQ": "NONQ"}
 
 
-class TextTooLarge(ValueError):
-    """More lines or characters than one request may label (the API answers ``413 text_too_large``)."""
+class TextTooLarge(Refusal):
+    """More lines or characters than one request may label (``413 text_too_large``)."""
 
-    code = "text_too_large"
+    def __init__(self, message: str) -> None:
+        super().__init__("text_too_large", message, 413)
 
 
 def check_size(lines: list[str]) -> None:

@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 
 from cultivate.accounts.audit import audit_request
 from cultivate.api.authentication import caller
-from cultivate.api.errors import ApiError
 from cultivate.api.permissions import SUBMITTERS
+from cultivate.refusals import Refusal
 from jobs.models import Correction, Job
 from jobs.review.corrections import correction_add, correction_dict, correction_list
 from jobs.selectors import job_or_404
@@ -75,9 +75,7 @@ class JobCorrectionsApi(APIView):
     def post(self, request, job_id):
         job = job_or_404(request, job_id)
         if job.status != Job.Status.SUCCEEDED:
-            raise ApiError(
-                "result_not_ready", f"The job is {job.status}; only a finished result can be corrected.", 409
-            )
+            raise Refusal("result_not_ready", f"The job is {job.status}; only a finished result can be corrected.", 409)
         given = CorrectionInput(data=request.data)
         given.is_valid(raise_exception=True)
         with transaction.atomic():

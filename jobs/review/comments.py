@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.models import Membership, Tenant
+from cultivate.refusals import Refusal
 from jobs.models import Comment, Job
 
 COMMENT_ROLES = (Membership.Role.ADMIN, Membership.Role.COACH)
@@ -49,15 +49,15 @@ def parse_time(value) -> float:
     """Seconds from ``"75.5"``, ``"1:15"`` or ``"1:02:03"``.
 
     Raises:
-      AnalysisError: ``bad_time`` when it is not a time.
+      Refusal: ``bad_time`` when it is not a time.
     """
     text = str(value if value is not None else "").strip()
     try:
         parts = [float(p) for p in text.split(":")]
     except ValueError:
-        raise AnalysisError("bad_time", "Give the time as seconds or mm:ss.") from None
+        raise Refusal("bad_time", "Give the time as seconds or mm:ss.") from None
     if len(parts) > 3 or not all(math.isfinite(p) and p >= 0 for p in parts) or any(p >= 60 for p in parts[1:]):
-        raise AnalysisError("bad_time", "Give the time as seconds or mm:ss.")
+        raise Refusal("bad_time", "Give the time as seconds or mm:ss.")
     seconds = 0.0
     for part in parts:
         seconds = seconds * 60 + part
@@ -69,19 +69,19 @@ def comment_create(*, tenant: Tenant, job: Job, author, at_s: float, body: str) 
     """Add a comment at ``at_s`` seconds into the job's recording.
 
     Raises:
-      AnalysisError: ``bad_comment`` for an empty or too long body, ``bad_time`` for a time
+      Refusal: ``bad_comment`` for an empty or too long body, ``bad_time`` for a time
         before the start or after the end of the recording (when its length is known).
     """
     if job.tenant_id != tenant.id:
-        raise AnalysisError("bad_comment", "No such job.")
+        raise Refusal("bad_comment", "No such job.")
     text = (body or "").strip()
     if not text:
-        raise AnalysisError("bad_comment", "Write something to comment.")
+        raise Refusal("bad_comment", "Write something to comment.")
     if len(text) > Comment.MAX_BODY:
-        raise AnalysisError("bad_comment", f"A comment can be at most {Comment.MAX_BODY} characters.")
+        raise Refusal("bad_comment", f"A comment can be at most {Comment.MAX_BODY} characters.")
     duration = job.video.duration_s
     if not math.isfinite(at_s) or at_s < 0 or (duration is not None and at_s > duration + END_SLACK_S):
-        raise AnalysisError("bad_time", "The time must be within the recording.")
+        raise Refusal("bad_time", "The time must be within the recording.")
     if duration is not None:
         at_s = min(at_s, duration)
     return Comment.objects.create(tenant=tenant, job=job, author=author, at_s=round(at_s, 2), body=text)

@@ -9,8 +9,8 @@ from django.db.models import Count, Max
 from redis.exceptions import RedisError
 
 from analysis import corrections
-from analysis.errors import AnalysisError
 from cultivate.accounts.models import Tenant
+from cultivate.refusals import Refusal
 from jobs.models import Correction, Job
 from jobs.selectors import job_result
 
@@ -22,18 +22,18 @@ def correction_add(*, job: Job, author, kind: str, data: dict) -> Correction:
     """Record one correction of a succeeded job's result.
 
     Raises:
-      AnalysisError: ``not_ready`` before the job succeeded; ``bad_correction`` with the reason.
+      Refusal: ``not_ready`` before the job succeeded; ``bad_correction`` with the reason.
     """
     result = job_result(job) if job.status == Job.Status.SUCCEEDED else None
     if result is None:
-        raise AnalysisError("not_ready", "Only a finished job's result can be corrected.")
+        raise Refusal("not_ready", "Only a finished job's result can be corrected.")
     # One correction at a time per job: each is checked against the ones before it (a merged
     # speaker is gone, a new one is there).
     Job.objects.select_for_update().filter(pk=job.pk).first()
     try:
         clean = corrections.validate(result, kind, data, correction_list(job=job))
     except ValueError as exc:
-        raise AnalysisError("bad_correction", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+        raise Refusal("bad_correction", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
     return Correction.objects.create(tenant=job.tenant, job=job, author=author, kind=kind, data=clean)
 
 

@@ -21,9 +21,9 @@ from django.db import transaction
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_record
 from cultivate.accounts.models import Tenant
+from cultivate.refusals import Refusal
 from jobs.layout import clip_path
 from jobs.models import Job, ShareLink
 
@@ -41,11 +41,11 @@ def share_link_create(*, tenant: Tenant, job: Job, clip: str, user, ip: str | No
     ``SHARE_LINK_TTL_S``, and audit it. Returns the row and the token, which is not kept:
     the caller shows it once. Role checks (coaches and admins) are the caller's."""
     if job.tenant_id != tenant.pk:
-        raise AnalysisError("not_found", "No such job.")
+        raise Refusal("not_found", "No such job.")
     if tenant.is_suspended:
-        raise AnalysisError("tenant_suspended", "This organisation's account is suspended; clips cannot be shared.")
+        raise Refusal("tenant_suspended", "This organisation's account is suspended; clips cannot be shared.")
     if not CLIP_NAME.match(clip) or not default_storage.exists(clip_path(job, clip)):
-        raise AnalysisError("not_found", "No such clip.")
+        raise Refusal("not_found", "No such clip.")
     token = secrets.token_urlsafe(32)
     link = ShareLink.objects.create(
         tenant=tenant,

@@ -16,9 +16,9 @@ from rest_framework.views import APIView
 
 from cultivate.accounts.audit import audit_request
 from cultivate.api.authentication import caller
-from cultivate.api.errors import ApiError
 from cultivate.api.pagination import PAGE_PARAMETERS, CreatedCursor
 from cultivate.api.permissions import ADMINS
+from cultivate.refusals import Refusal
 from jobs.models import WebhookEndpoint
 from jobs.webhooks import deliveries
 
@@ -79,7 +79,7 @@ class DeliveryPageOutput(serializers.Serializer):
 def _endpoint_or_404(request, endpoint_id) -> WebhookEndpoint:
     endpoint = deliveries.webhook_get(tenant=caller(request).tenant, endpoint_id=endpoint_id)
     if endpoint is None:
-        raise ApiError("not_found", "No such webhook endpoint.", status_code=404)
+        raise Refusal("not_found", "No such webhook endpoint.", status=404)
     return endpoint
 
 
@@ -185,7 +185,7 @@ class RedeliverApi(APIView):
         endpoint = _endpoint_or_404(request, endpoint_id)
         delivery = deliveries.delivery_get(tenant=caller(request).tenant, delivery_id=delivery_id)
         if delivery is None or delivery.endpoint_id != endpoint.id:
-            raise ApiError("not_found", "No such delivery.", status_code=404)
+            raise Refusal("not_found", "No such delivery.", status=404)
         with transaction.atomic():
             copy = deliveries.webhook_redeliver(delivery=delivery)
             audit_request(request, "webhook.redeliver", target=endpoint, details={"delivery": str(delivery.id)})

@@ -32,10 +32,10 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.audit import audit_record
 from cultivate.accounts.models import Tenant
 from cultivate.accounts.notify import mail_admins_of
+from cultivate.refusals import Refusal
 from jobs.models import WebhookDelivery, WebhookEndpoint
 from jobs.webhooks import outbound
 
@@ -53,14 +53,14 @@ def webhook_create(*, tenant: Tenant, url: str, events: list[str], description: 
     """A new endpoint with a fresh secret.
 
     Raises:
-      AnalysisError: ``bad_webhook`` for a URL or event list that cannot be used;
+      Refusal: ``bad_webhook`` for a URL or event list that cannot be used;
         ``webhook_limit`` when the tenant has ``WEBHOOK_MAX_ENDPOINTS`` already.
     """
     url, events = _valid_url(url), _valid_events(events)
     with transaction.atomic():
         Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).first()  # count and add as one
         if WebhookEndpoint.objects.filter(tenant=tenant).count() >= settings.WEBHOOK_MAX_ENDPOINTS:
-            raise AnalysisError(
+            raise Refusal(
                 "webhook_limit",
                 f"An organisation can have at most {settings.WEBHOOK_MAX_ENDPOINTS} webhook endpoints; "
                 "remove one you no longer use first.",
@@ -105,9 +105,9 @@ def webhook_delete(*, endpoint: WebhookEndpoint) -> None:
 def _valid_events(events: list[str]) -> list[str]:
     unknown = sorted(set(events) - set(WebhookEndpoint.EVENTS))
     if unknown:
-        raise AnalysisError("bad_webhook", f"Unknown event: {', '.join(unknown)}.")
+        raise Refusal("bad_webhook", f"Unknown event: {', '.join(unknown)}.")
     if not events:
-        raise AnalysisError("bad_webhook", "Choose at least one event.")
+        raise Refusal("bad_webhook", "Choose at least one event.")
     return [e for e in WebhookEndpoint.EVENTS if e in events]
 
 
@@ -115,7 +115,7 @@ def _valid_url(url: str) -> str:
     try:
         return outbound.check_url(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE)
     except outbound.Refused as exc:
-        raise AnalysisError("bad_webhook", f"This URL cannot be used: {exc}.") from None
+        raise Refusal("bad_webhook", f"This URL cannot be used: {exc}.") from None
 
 
 # --- events and deliveries ----------------------------------------------------------------
@@ -160,19 +160,19 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a past delivery again, as a new delivery with the same event id and body.
 
     Raises:
-      AnalysisError: ``webhook_disabled`` if the endpoint is switched off; ``rate_limited``
+      Refusal: ``webhook_disabled`` if the endpoint is switched off; ``rate_limited``
         after ``WEBHOOK_REDELIVERIES_PER_MINUTE`` redeliveries to the endpoint in a minute.
     """
     with transaction.atomic():
         # Locked, so parallel requests are counted one after the other.
         endpoint = WebhookEndpoint.objects.select_for_update().get(id=delivery.endpoint_id)
         if not endpoint.is_active:
-            raise AnalysisError("webhook_disabled", "This endpoint is switched off; switch it on to redeliver.")
+            raise Refusal("webhook_disabled", "This endpoint is switched off; switch it on to redeliver.")
         recent = WebhookDelivery.objects.filter(
             endpoint=endpoint, redelivery_of__isnull=False, created_at__gte=timezone.now() - timedelta(seconds=60)
         ).count()
         if recent >= settings.WEBHOOK_REDELIVERIES_PER_MINUTE:
-            raise AnalysisError(
+            raise Refusal(
                 "rate_limited",
                 f"At most {settings.WEBHOOK_REDELIVERIES_PER_MINUTE} redeliveries a minute go to one endpoint; "
                 "try again in a minute.",

@@ -122,12 +122,16 @@ def test_it_resumes_from_the_servers_offset(client, bob, media_dir, redis_queues
 
 
 @pytest.mark.parametrize(
-    ("name", "size", "code"),
-    [("report.pdf", 1000, "bad_type"), ("lesson.mp4", 0, "empty_file"), ("lesson.mp4", 10**12, "too_large")],
+    ("name", "size", "code", "status"),
+    [
+        ("report.pdf", 1000, "bad_type", 415),
+        ("lesson.mp4", 0, "empty_file", 400),
+        ("lesson.mp4", 10**12, "too_large", 413),
+    ],
 )
-def test_it_refuses_a_bad_type_or_size_before_any_byte(client, bob, name, size, code):
+def test_it_refuses_a_bad_type_or_size_before_any_byte(client, bob, name, size, code, status):
     response = create(login(client, bob), name, size)
-    assert response.status_code == 400 and response.json()["error"]["code"] == code
+    assert response.status_code == status and response.json()["error"]["code"] == code
     assert not UploadSession.objects.exists()
 
 

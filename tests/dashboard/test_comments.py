@@ -4,8 +4,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.models import AuditEntry
+from cultivate.refusals import Refusal
 from jobs.models import Comment
 from jobs.review import comments
 from tests.conftest import login
@@ -108,7 +108,7 @@ def test_it_counts_the_last_frame_as_the_end(job_a, bob):
 
 @pytest.mark.parametrize("body", ["", "   ", "x" * 2001])
 def test_it_refuses_an_empty_or_too_long_comment(job_a, bob, body):
-    with pytest.raises(AnalysisError):
+    with pytest.raises(Refusal):
         comments.comment_create(tenant=job_a.tenant, job=job_a, author=bob, at_s=1.0, body=body)
 
 

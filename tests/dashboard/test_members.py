@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cultivate.accounts import invitations
 from cultivate.accounts.models import AuditEntry, Invitation, Membership
+from cultivate.refusals import Refusal
 from tests.conftest import login
 from tests.factories import MembershipFactory
 
@@ -73,7 +74,7 @@ def test_expired_revoked_and_unknown_links_are_refused(client, alice, tenant_a):
     Invitation.objects.filter(id=invitation.id).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = client.get(reverse("invitation_accept", args=[token]))
     assert response.status_code == 410 and b"expired" in response.content
-    with pytest.raises(ValueError, match="expired"):
+    with pytest.raises(Refusal, match="expired"):
         invitations.invitation_accept(token=token, username="old", password=NEW_PASSWORD)
 
     invitation, token = invitations.invitation_create(tenant=tenant_a, email="gone@example.org", role="coach")
@@ -95,9 +96,9 @@ def test_reinviting_replaces_the_open_invitation_and_members_are_refused(client,
     first, first_token = invitations.invitation_create(tenant=tenant_a, email="Sam@example.org", role="coach")
     second, _ = invitations.invitation_create(tenant=tenant_a, email="sam@example.org", role="admin")
     assert list(invitations.invitation_list_open(tenant=tenant_a)) == [second]
-    with pytest.raises(ValueError, match="withdrawn"):
+    with pytest.raises(Refusal, match="withdrawn"):
         invitations.invitation_for_token(token=first_token)
-    with pytest.raises(ValueError, match="already a member"):
+    with pytest.raises(Refusal, match="already a member"):
         invitations.invitation_create(tenant=tenant_a, email="BOB@example.org", role="coach")
     login(client, alice)
     response = client.post(reverse(MEMBERS), {"email": "not an address", "role": "coach"})
@@ -136,7 +137,7 @@ def test_the_last_admin_can_be_neither_demoted_nor_removed(client, alice, tenant
     client.post(change, {"action": "role", "role": "coach"})
     alice_m.refresh_from_db()
     assert alice_m.role == "coach"
-    with pytest.raises(ValueError, match="at least one admin"):
+    with pytest.raises(Refusal, match="at least one admin"):
         invitations.member_remove(membership=other)
 
 

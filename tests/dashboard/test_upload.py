@@ -53,7 +53,7 @@ def test_it_shows_the_message_on_the_page_without_javascript(client, bob, media_
 
 def test_it_refuses_file_types_it_does_not_take(client, bob, media_dir):
     response = post_file(login(client, bob), media_dir / "report.mp4", name="report.pdf")
-    assert response.status_code == 400
+    assert response.status_code == 415  # the same status as the API's: one table of refusals
     assert response.json()["error"]["code"] == "bad_type"
 
 

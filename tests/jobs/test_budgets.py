@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.models import AuditEntry
+from cultivate.refusals import Refusal
 from jobs import attempts, services
 from jobs.billing import budgets, costs
 from jobs.models import BudgetAlert, CostEntry, Job, Video, WebhookDelivery
@@ -57,7 +57,7 @@ def test_a_job_that_does_not_fit_is_refused_and_nothing_is_queued(tenant_a, bob,
     tenant_a.monthly_budget = Decimal("0.50")
     tenant_a.save()
     first = services.job_create(tenant=tenant_a, video=video(tenant_a), created_by=bob)  # holds 0.30
-    with pytest.raises(AnalysisError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.job_create(tenant=tenant_a, video=video(tenant_a), created_by=bob)
     assert refused.value.code == "budget_exceeded" and refused.value.permanent
     assert "0.20 USD" in refused.value.message  # what is left
@@ -148,7 +148,7 @@ def test_parallel_submissions_never_overspend(tenant_a, bob, redis_queues):
             start.wait()
             services.job_create(tenant=tenant_a, video=v, created_by=bob)
             outcomes.append("queued")
-        except AnalysisError as exc:
+        except Refusal as exc:
             outcomes.append(exc.code)
         finally:
             connection.close()  # this thread's own connection

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from analysis.errors import AnalysisError
+from cultivate.refusals import Refusal
 from jobs import attempts, dispatch, services
 from jobs.media import uploads
 from jobs.models import Job
@@ -115,7 +115,7 @@ def test_a_tenant_default_priority_picks_the_queue(tenant_a, django_capture_on_c
 
 def test_an_unknown_priority_is_a_clear_error(tenant_a):
     video = JobFactory(video__tenant=tenant_a).video
-    with pytest.raises(AnalysisError) as caught:
+    with pytest.raises(Refusal) as caught:
         services.job_create(tenant=tenant_a, video=video, created_by=None, priority="urgent")
     assert caught.value.code == "bad_option" and "high, default, low" in caught.value.message
 

@@ -13,8 +13,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from analysis.errors import AnalysisError
 from cultivate.accounts.models import AuditEntry
+from cultivate.refusals import Refusal
 from jobs import services
 from jobs.models import Job, WebhookDelivery, WebhookEndpoint
 from jobs.reconcile import reconcile
@@ -152,7 +152,7 @@ def test_an_endpoint_failing_for_a_day_is_switched_off_and_admins_told(tenant_a,
     assert [m.to for m in mail.outbox] == [["alice@maple.example"]]
     assert AuditEntry.objects.filter(tenant=tenant_a, action="webhook.disable", actor=None).count() == 1
     assert deliveries.event_emit(tenant=tenant_a, event="job.failed", data={}) == []  # nothing more is sent
-    with pytest.raises(AnalysisError):
+    with pytest.raises(Refusal):
         deliveries.webhook_redeliver(delivery=delivery)
 
 
@@ -189,13 +189,13 @@ def test_a_refused_connection_is_logged_as_an_error(tenant_a, redis_queues):
 
 
 def test_bad_endpoints_are_refused(tenant_a, settings):
-    with pytest.raises(AnalysisError, match="Unknown event"):
+    with pytest.raises(Refusal, match="Unknown event"):
         deliveries.webhook_create(tenant=tenant_a, url="https://example.org/h", events=["job.exploded"])
-    with pytest.raises(AnalysisError, match="https://"):
+    with pytest.raises(Refusal, match="https://"):
         deliveries.webhook_create(tenant=tenant_a, url="ftp://example.org/h", events=["job.failed"])
     settings.WEBHOOK_ALLOW_PRIVATE = False
     for url in ("http://127.0.0.1:8000/h", "http://localhost/h", "http://10.1.2.3/h", "http://[::1]/h"):
-        with pytest.raises(AnalysisError, match="private or local"):
+        with pytest.raises(Refusal, match="private or local"):
             deliveries.webhook_create(tenant=tenant_a, url=url, events=["job.failed"])
 
 

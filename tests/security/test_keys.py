@@ -6,6 +6,7 @@ import pytest
 
 from cultivate.accounts.models import ApiKey
 from cultivate.accounts.services import apikey_create
+from cultivate.refusals import Refusal
 from tests.api.conftest import error_of, key_client
 from tests.conftest import login
 
@@ -47,7 +48,7 @@ def test_a_key_cannot_make_a_key_faster_than_itself(tenant_a):
 
 def test_a_key_cannot_make_a_key_with_a_higher_role(tenant_a):
     coach, _ = apikey_create(tenant=tenant_a, name="coach", role="coach")
-    with pytest.raises(ValueError, match="cannot make a key with the role admin"):
+    with pytest.raises(Refusal, match="cannot make a key with the role admin"):
         apikey_create(tenant=tenant_a, name="escalated", role="admin", creator_key=coach)
     key, _ = apikey_create(tenant=tenant_a, name="peer", role="viewer", creator_key=coach)
     assert key.role == "viewer"

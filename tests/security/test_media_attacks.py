@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from analysis import media, pipeline
 from analysis.errors import AnalysisError
+from cultivate.refusals import Refusal
 from jobs.billing import costs
 from jobs.media import conversions, uploads
 from jobs.models import Job, UploadSession, Video
@@ -329,7 +330,7 @@ def test_a_conversion_larger_than_the_caps_is_refused(tenant_a, bob, square, opt
     settings.CONVERT_MAX_ANIMATED_PIXELS = 50_000_000  # a 1280x1280 gif of 60 frames is 98 M
     with open(square, "rb") as f:
         video = uploads.video_create(tenant=tenant_a, uploader=bob, upload=_named(f, "square.mp4"))
-    with pytest.raises(AnalysisError) as caught:
+    with pytest.raises(Refusal) as caught:
         conversions.conversion_create(tenant=tenant_a, video=video, created_by=bob, options=options)
     assert caught.value.code == "bad_option" and words in caught.value.message
     assert not Job.objects.exists()

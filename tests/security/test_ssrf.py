@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from analysis.errors import AnalysisError
+from cultivate.refusals import Refusal
 from jobs.models import WebhookDelivery
 from jobs.webhooks import deliveries, outbound
 from tests.receiver import Receiver
@@ -61,7 +61,7 @@ def resolver(monkeypatch):
 )
 def test_it_refuses_addresses_that_lead_back_inside(tenant_a, settings, url):
     settings.WEBHOOK_ALLOW_PRIVATE = False
-    with pytest.raises(AnalysisError) as refused:
+    with pytest.raises(Refusal) as refused:
         deliveries.webhook_create(tenant=tenant_a, url=url, events=["job.failed"])
     assert refused.value.code == "bad_webhook" and "private or local" in refused.value.message
 

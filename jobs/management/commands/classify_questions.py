@@ -10,6 +10,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cultivate.refusals import Refusal
 from jobs.questions.labelling import label_lines
 
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         texts = [line.split("\t", 1)[0] for line in raw]
         try:
             labelled = label_lines(texts)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+        except Refusal as exc:  # too many lines or characters
+            raise CommandError(exc.message) from None
         for row in labelled:
             self.stdout.write(f"{row.text}\t{row.label}\t{row.confidence:.3f}")
