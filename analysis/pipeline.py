@@ -12,7 +12,7 @@ import resource
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 from analysis import discourse, highlights, media, prosody, qa, questions, render, speakers, speech, vad, visual
@@ -178,121 +178,154 @@ def run(
         clock.measure, "visual", "cpu", visual.analyse, source, info.display_size, options.visual, video_should_stop
     )
     try:
-        return _rest(source, info, options, clock, report, check_cancel, should_cancel, seen, total_start)
+        return _Run(source, info, options, clock, report, should_cancel, seen, total_start).all()
     finally:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _rest(source, info, options, clock, report, check_cancel, should_cancel, seen, total_start) -> Result:
-    """Everything after the probe; the visual branch is already running in ``seen``."""
+@dataclass
+class _Run:
+    """One file's analysis after the probe, a method per branch; the visual branch is already
+    running in ``seen``."""
 
-    report("decoding", 0.0)
-    audio = clock.measure(
-        "decode_audio",
-        "cpu",
-        media.decode_audio,
-        source,
-        expected_duration_s=info.duration_s,
-        threads=options.media.threads,
-        max_duration_s=options.media.max_duration_s,  # whatever the file said, never decode past the limit
-    )
-    check_cancel()
+    source: str | os.PathLike
+    info: media.MediaInfo
+    options: PipelineOptions
+    clock: _Clock
+    report: Callable[[str, float], None]
+    should_cancel: CancelFn | None
+    seen: Future
+    total_start: float
 
-    # Who spoke when needs the audio, not the words, so it runs beside transcription.
-    encoder_device = "cpu" if options.speakers.method == "mfcc" else torch_device(options.speakers.device)
-    stop = threading.Event()
-    side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speakers")
-    voices = side.submit(_who_spoke, audio, options, clock, encoder_device, stop)
-    try:
-        report("transcribing", 0.0)
-        model = speech.describe_model(options.speech)
-        transcript = clock.measure(
-            "transcribe",
-            model["device"],
-            speech.transcribe,
-            audio,
-            options.speech,
-            on_progress=lambda f: report("transcribing", f),
-            should_cancel=should_cancel,
-        )
-        check_cancel()
-        report("speakers", 0.0)
-        spans, diarization = voices.result()
-    finally:
-        stop.set()
-        side.shutdown(wait=True, cancel_futures=True)
-    check_cancel()
+    def check_cancel(self) -> None:
+        if self.should_cancel and self.should_cancel():
+            raise Cancelled()
 
-    report("discourse", 0.0)
-    segments = discourse.attribute(transcript.segments, diarization.turns)
-    # Talk time counts speech heard as one voice: overlapped stretches are reported apart.
-    solo = speakers.without_overlaps(diarization.turns, diarization.overlaps)
-    talk = clock.measure(
-        "discourse", "cpu", discourse.analyse, segments, solo, spans, info.duration_s, options.discourse
-    )
-    check_cancel()
-
-    report("voice", 0.0)
-    voice = clock.measure("prosody", "cpu", _prosody, audio, diarization, talk)
-    seen_video = seen.result()
-    metrics = {
-        **talk.metrics,
-        **_overlap_metrics(diarization.overlaps),
-        **_responder_visual(talk.questions, seen_video),
-    }
-    engagement = {q.start: q.responder_visual.get("engagement") for q in talk.questions}
-    picked = highlights.pick(
-        talk.questions, diarization.turns, talk.segments, info.duration_s, engagement, options.highlights
-    )
-    quality = None
-    if options.render_dir and picked and info.display_size:
-        report("rendering", 0.0)
-        clips = clock.measure(
-            "render", "cpu", render.render, source, info, picked, seen_video.samples, talk.segments,
-            options.render_dir, options.render, should_cancel,
-        )  # fmt: skip
-        check_cancel()
-        report("checking", 0.0)
-        paths = [os.path.join(options.render_dir, c.video) for c in clips]
-        quality = clock.measure("qa", "cpu", qa.check, paths, options.qa)
-    report("checking", 1.0)
-    render_notes = []
-    if options.render_dir and picked and not info.display_size:
-        render_notes.append("No video stream: highlight clips were not rendered.")
-    clock.timings["total"] = {
-        "wall_s": round(time.perf_counter() - total_start, 3),
-        "cpu_s": round(_cpu_seconds() - clock.cpu_start, 3),
-    }
-    return Result(
-        media=info,
-        segments=talk.segments,
-        language=transcript.language,
-        timings=clock.timings,
-        models={
-            "whisper": transcript.model,
-            "vad": {"name": "silero-vad", "engine": "onnxruntime (bundled with faster-whisper)", "device": "cpu"},
-            "speakers": {
-                "name": diarization.method,
-                "clustering": options.speakers.clustering,
-                "device": encoder_device,
-                "count_requested": options.speakers.speakers,
+    def all(self) -> Result:
+        audio = self.decode()
+        encoder_device = "cpu" if self.options.speakers.method == "mfcc" else torch_device(self.options.speakers.device)
+        transcript, spans, diarization = self.words_and_voices(audio, encoder_device)
+        talk = self.discourse(transcript, spans, diarization)
+        self.report("voice", 0.0)
+        voice = self.clock.measure("prosody", "cpu", _prosody, audio, diarization, talk)
+        seen_video = self.seen.result()
+        metrics = {
+            **talk.metrics,
+            **_overlap_metrics(diarization.overlaps),
+            **_responder_visual(talk.questions, seen_video),
+        }
+        picked, quality, render_notes = self.highlights(talk, diarization, seen_video)
+        self.clock.timings["total"] = {
+            "wall_s": round(time.perf_counter() - self.total_start, 3),
+            "cpu_s": round(_cpu_seconds() - self.clock.cpu_start, 3),
+        }
+        return Result(
+            media=self.info,
+            segments=talk.segments,
+            language=transcript.language,
+            timings=self.clock.timings,
+            models={
+                "whisper": transcript.model,
+                "vad": {"name": "silero-vad", "engine": "onnxruntime (bundled with faster-whisper)", "device": "cpu"},
+                "speakers": {
+                    "name": diarization.method,
+                    "clustering": self.options.speakers.clustering,
+                    "device": encoder_device,
+                    "count_requested": self.options.speakers.speakers,
+                },
+                "faces": visual.model_info(self.options.visual),
+                "questions": {"name": "ngram-minilm-logreg", "version": questions.model_version()},
             },
-            "faces": visual.model_info(options.visual),
-            "questions": {"name": "ngram-minilm-logreg", "version": questions.model_version()},
-        },
-        source_name=os.path.basename(os.fspath(source)),
-        speakers=talk.speakers,
-        overlaps=diarization.overlaps,
-        questions=talk.questions,
-        metrics=metrics,
-        prosody=voice,
-        session=options.discourse.session,
-        notes=diarization.notes + talk.notes + _transcript_notes(transcript, spans) + seen_video.notes + render_notes,
-        visual=seen_video.to_dict(),
-        highlights=picked,
-        qa=quality,
-    )
+            source_name=os.path.basename(os.fspath(self.source)),
+            speakers=talk.speakers,
+            overlaps=diarization.overlaps,
+            questions=talk.questions,
+            metrics=metrics,
+            prosody=voice,
+            session=self.options.discourse.session,
+            notes=diarization.notes
+            + talk.notes
+            + _transcript_notes(transcript, spans)
+            + seen_video.notes
+            + render_notes,
+            visual=seen_video.to_dict(),
+            highlights=picked,
+            qa=quality,
+        )
+
+    def decode(self):
+        self.report("decoding", 0.0)
+        audio = self.clock.measure(
+            "decode_audio",
+            "cpu",
+            media.decode_audio,
+            self.source,
+            expected_duration_s=self.info.duration_s,
+            threads=self.options.media.threads,
+            max_duration_s=self.options.media.max_duration_s,  # whatever the file said, never decode past the limit
+        )
+        self.check_cancel()
+        return audio
+
+    def words_and_voices(self, audio, encoder_device: str):
+        """The transcript, with who spoke when worked out beside it (it needs the audio, not the words)."""
+        stop = threading.Event()
+        side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speakers")
+        voices = side.submit(_who_spoke, audio, self.options, self.clock, encoder_device, stop)
+        try:
+            self.report("transcribing", 0.0)
+            transcript = self.clock.measure(
+                "transcribe",
+                speech.describe_model(self.options.speech)["device"],
+                speech.transcribe,
+                audio,
+                self.options.speech,
+                on_progress=lambda f: self.report("transcribing", f),
+                should_cancel=self.should_cancel,
+            )
+            self.check_cancel()
+            self.report("speakers", 0.0)
+            spans, diarization = voices.result()
+        finally:
+            stop.set()
+            side.shutdown(wait=True, cancel_futures=True)
+        self.check_cancel()
+        return transcript, spans, diarization
+
+    def discourse(self, transcript, spans, diarization) -> discourse.Discourse:
+        self.report("discourse", 0.0)
+        segments = discourse.attribute(transcript.segments, diarization.turns)
+        # Talk time counts speech heard as one voice: overlapped stretches are reported apart.
+        solo = speakers.without_overlaps(diarization.turns, diarization.overlaps)
+        talk = self.clock.measure(
+            "discourse", "cpu", discourse.analyse, segments, solo, spans, self.info.duration_s, self.options.discourse
+        )
+        self.check_cancel()
+        return talk
+
+    def highlights(self, talk, diarization, seen_video):
+        """At most five moments; rendered and checked when there is a picture and a folder."""
+        engagement = {q.start: q.responder_visual.get("engagement") for q in talk.questions}
+        picked = highlights.pick(
+            talk.questions, diarization.turns, talk.segments, self.info.duration_s, engagement, self.options.highlights
+        )
+        quality = None
+        if self.options.render_dir and picked and self.info.display_size:
+            self.report("rendering", 0.0)
+            clips = self.clock.measure(
+                "render", "cpu", render.render, self.source, self.info, picked, seen_video.samples, talk.segments,
+                self.options.render_dir, self.options.render, self.should_cancel,
+            )  # fmt: skip
+            self.check_cancel()
+            self.report("checking", 0.0)
+            paths = [os.path.join(self.options.render_dir, c.video) for c in clips]
+            quality = self.clock.measure("qa", "cpu", qa.check, paths, self.options.qa)
+        self.report("checking", 1.0)
+        notes = []
+        if self.options.render_dir and picked and not self.info.display_size:
+            notes.append("No video stream: highlight clips were not rendered.")
+        return picked, quality, notes
 
 
 def _who_spoke(audio, options: PipelineOptions, clock: _Clock, encoder_device: str, stop: threading.Event):

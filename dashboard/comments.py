@@ -13,6 +13,7 @@ from cultivate.accounts.audit import audit_request
 from cultivate.refusals import Refusal
 from dashboard.access import job_for_member, member_required
 from jobs.review import comments
+from jobs.review.times import parse_time
 
 
 def comment_context(request, job) -> dict:
@@ -40,7 +41,7 @@ def comment_add(request, job_id):
     if not comments.can_comment(request.membership):
         return HttpResponseForbidden("Viewers cannot comment.")
     try:
-        at_s = comments.parse_time(request.POST.get("at"))
+        at_s = parse_time(request.POST.get("at"))
         with transaction.atomic():
             comment = comments.comment_create(
                 tenant=request.tenant, job=job, author=request.user, at_s=at_s, body=request.POST.get("body", "")

@@ -14,6 +14,7 @@ from cultivate.accounts.audit import audit_request
 from cultivate.refusals import Refusal
 from dashboard.access import job_for_member, member_required
 from jobs.review.corrections import correction_add
+from jobs.review.times import parse_time
 
 FIELDS = ("question", "label", "start", "end", "text", "speaker", "role", "name", "a", "b", "into")
 TIMES = ("start", "end")
@@ -29,10 +30,10 @@ def job_correct(request, job_id):
         return HttpResponseForbidden("Viewers cannot correct results.")
     kind = request.POST.get("kind", "")
     data = {f: request.POST[f].strip() for f in FIELDS if request.POST.get(f, "").strip()}
-    for name in TIMES:
-        if name in data:
-            data[name] = _seconds(data[name])
     try:
+        for name in TIMES:
+            if name in data:
+                data[name] = parse_time(data[name], f"the {name}")
         correction = correction_add(job=job, author=request.user, kind=kind, data=data)
     except Refusal as exc:
         messages.error(request, exc.message)
@@ -40,14 +41,3 @@ def job_correct(request, job_id):
         audit_request(request, f"correction.{kind}", target=job, details=correction.data)
         messages.success(request, "Saved. The numbers below now include your correction.")
     return redirect(reverse("dashboard:job", kwargs={"job_id": job.id}) + f"#{ANCHORS.get(kind, 'h-summary')}")
-
-
-def _seconds(value: str):
-    """'75', '75.5' or '1:15' as seconds; anything else is passed on for the check to refuse."""
-    try:
-        if ":" in value:
-            minutes, seconds = value.rsplit(":", 1)
-            return int(minutes) * 60 + float(seconds)
-        return float(value)
-    except ValueError:
-        return value

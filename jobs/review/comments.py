@@ -45,25 +45,6 @@ def comment_get(*, tenant: Tenant, job: Job, comment_id) -> Comment | None:
         return None
 
 
-def parse_time(value) -> float:
-    """Seconds from ``"75.5"``, ``"1:15"`` or ``"1:02:03"``.
-
-    Raises:
-      Refusal: ``bad_time`` when it is not a time.
-    """
-    text = str(value if value is not None else "").strip()
-    try:
-        parts = [float(p) for p in text.split(":")]
-    except ValueError:
-        raise Refusal("bad_time", "Give the time as seconds or mm:ss.") from None
-    if len(parts) > 3 or not all(math.isfinite(p) and p >= 0 for p in parts) or any(p >= 60 for p in parts[1:]):
-        raise Refusal("bad_time", "Give the time as seconds or mm:ss.")
-    seconds = 0.0
-    for part in parts:
-        seconds = seconds * 60 + part
-    return seconds
-
-
 @transaction.atomic
 def comment_create(*, tenant: Tenant, job: Job, author, at_s: float, body: str) -> Comment:
     """Add a comment at ``at_s`` seconds into the job's recording.

@@ -8,6 +8,7 @@ from cultivate.accounts.models import AuditEntry
 from cultivate.refusals import Refusal
 from jobs.models import Comment
 from jobs.review import comments
+from jobs.review.times import parse_time
 from tests.conftest import login
 from tests.factories import JobFactory
 
@@ -113,6 +114,6 @@ def test_it_refuses_an_empty_or_too_long_comment(job_a, bob, body):
 
 
 def test_it_reads_times_as_seconds_or_clock():
-    assert comments.parse_time("75.5") == 75.5
-    assert comments.parse_time("1:15") == 75
-    assert comments.parse_time("1:02:03") == 3723
+    assert parse_time("75.5") == 75.5
+    assert parse_time("1:15") == 75
+    assert parse_time("1:02:03") == 3723

@@ -103,7 +103,7 @@ def test_a_bad_correction_is_explained_and_not_kept(client, bob, job_a):
         {"kind": "add", "start": "9:99:99", "text": "Why?", "label": "OEQ"},
         follow=True,
     )
-    assert "Start must be a number of seconds." in response.content.decode()
+    assert "Give the start as seconds or mm:ss." in response.content.decode()
     assert not Correction.objects.exists()
     queued = JobFactory(video__tenant=job_a.tenant, status="queued")
     response = client.post(reverse("dashboard:job_correct", args=[queued.id]), {"kind": "label"}, follow=True)

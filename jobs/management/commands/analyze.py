@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 
 from analysis import pipeline
 from analysis.errors import AnalysisError
+from jobs.management.progress import TerminalProgress
 from jobs.options import pipeline_options
 
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, source, out, model, device, speakers, session, no_render, blur_others, quiet, **options):
         # Progress only on a terminal: piped stderr carries nothing but an error line.
-        on_progress = None if quiet or not sys.stderr.isatty() else _Progress(self.stderr)
+        on_progress = None if quiet or not sys.stderr.isatty() else TerminalProgress(self.stderr)
         out_dir = Path(out)
         try:
             options = pipeline_options(model=model, device=device, speakers=speakers, session=session)
@@ -58,20 +59,3 @@ class Command(BaseCommand):
         if on_progress:
             on_progress.clear()
         self.stdout.write(f"wrote {target} ({len(result.segments)} segments, {result.media.duration_s:.1f} s)")
-
-
-class _Progress:
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.last = -1
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        percent = int(fraction * 100)
-        if percent != self.last:
-            self.last = percent
-            self.stream.write(f"\r{stage:<13} {percent:3d}%", ending="")
-            self.stream.flush()
-
-    def clear(self) -> None:
-        if self.last >= 0:
-            self.stream.write("\r" + " " * 20 + "\r", ending="")

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 
 from analysis import convert
 from analysis.errors import AnalysisError
+from jobs.management.progress import TerminalProgress
 from jobs.options import convert_limits, media_options
 
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="no progress display even on a terminal")
 
     def handle(self, *args, source, out, format, fps, width, height, start, end, no_loop, quality, quiet, **_):
-        on_progress = None if quiet or not sys.stderr.isatty() else _Progress(self.stderr)
+        on_progress = None if quiet or not sys.stderr.isatty() else TerminalProgress(self.stderr)
         options = convert.ConvertOptions(
             format=format,
             fps=fps,
@@ -62,20 +63,3 @@ class Command(BaseCommand):
             f"wrote {result.path} ({result.format}, {result.width}x{result.height}, {result.frames} frames "
             f"at {result.fps:g} fps, {result.duration_s:.2f} s, {result.size_bytes / 1024:.0f} KiB)"
         )
-
-
-class _Progress:
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.last = -1
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        percent = int(fraction * 100)
-        if percent != self.last:
-            self.last = percent
-            self.stream.write(f"\r{stage:<13} {percent:3d}%", ending="")
-            self.stream.flush()
-
-    def clear(self) -> None:
-        if self.last >= 0:
-            self.stream.write("\r" + " " * 20 + "\r", ending="")
