@@ -230,9 +230,6 @@ def question_text(request):
     return render(request, "dashboard/questions.html", context)
 
 
-ARTIFACT_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".vtt": "text/vtt"}
-
-
 @member_required
 @require_GET
 def job_artifact(request, job_id, name):
@@ -240,14 +237,14 @@ def job_artifact(request, job_id, name):
     job = job_for_member(request, job_id)
     suffix = name[name.rfind(".") :]
     path = layout.clip_path(job, name)
-    if suffix not in ARTIFACT_TYPES or not default_storage.exists(path):
+    if suffix not in layout.CLIP_FILES or not default_storage.exists(path):
         raise Http404("No such file")
     download = request.GET.get("download") == "1"
     return ranged_file_response(
         request,
         default_storage.open(path, "rb"),
         size=default_storage.size(path),
-        content_type=ARTIFACT_TYPES[suffix],
+        content_type=layout.CLIP_FILES[suffix][1],
         filename=name,
         attachment=download,
     )

@@ -343,9 +343,6 @@ class ArtifactOutput(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-ARTIFACT_KINDS = {".mp4": "clip", ".jpg": "thumbnail", ".vtt": "captions"}
-
-
 class JobArtifactsApi(APIView):
     @extend_schema(
         operation_id="jobs_artifacts",
@@ -370,7 +367,7 @@ class JobArtifactsApi(APIView):
             except FileNotFoundError:
                 names = []
             for name in sorted(names):
-                kind = ARTIFACT_KINDS.get(name[name.rfind(".") :])
+                kind, _ = layout.CLIP_FILES.get(name[name.rfind(".") :], (None, None))
                 if kind and artifact_path(job, f"highlights/{name}"):  # a name a link can carry
                     out.append(_artifact(request, job, f"highlights/{name}", kind))
         return Response(ArtifactOutput(out, many=True).data)

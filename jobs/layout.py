@@ -1,6 +1,6 @@
-"""Where a job's files live in storage.
+"""Where a recording's and a job's files live in storage: the one module that spells the folders.
 
-Each attempt at a job writes under a folder of its own,
+A recording is stored under ``videos/<tenant>/<video>/``. Each attempt at a job writes under a folder of its own,
 ``results/<tenant>/<job>/attempts/<n>/`` (the result document, highlight clips, a
 conversion's output), so an attempt that lost its job (declared lost, cancelled) can only
 ever remove what it wrote itself, never the files of the attempt that won. A finished
@@ -11,17 +11,36 @@ attempts had folders keep theirs directly under the job's folder.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.core.files.storage import default_storage
 
-from jobs.models import Job
+if TYPE_CHECKING:  # models store their files through this module, so it never imports them
+    from jobs.models import Job, Video
 
 log = logging.getLogger(__name__)
 
-CLIP_SUFFIXES = (".mp4", ".jpg", ".vtt")
+# The files of one highlight, by suffix: its kind in the API's artifact list and the type it is
+# sent as (a fixed table, not the host's mime.types, so every server answers the same).
+CLIP_FILES = {".mp4": ("clip", "video/mp4"), ".jpg": ("thumbnail", "image/jpeg"), ".vtt": ("captions", "text/vtt")}
+CLIP_SUFFIXES = tuple(CLIP_FILES)
+# Every artifact a job can have, by suffix: the result document, the clips' files, a conversion's output.
+CONTENT_TYPES = {
+    ".json": "application/json",
+    **{suffix: content_type for suffix, (_, content_type) in CLIP_FILES.items()},
+    ".webm": "video/webm",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+
+
+def video_folder(video: Video) -> str:
+    """The folder of an uploaded recording."""
+    return f"videos/{video.tenant_id}/{video.id}"
 
 
 def job_folder(job: Job) -> str:
+    """The folder of everything a job writes (its attempts' folders are inside)."""
     return f"results/{job.tenant_id}/{job.id}"
 
 

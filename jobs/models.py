@@ -8,14 +8,15 @@ from django.db import models
 from django.utils import timezone
 
 from cultivate.accounts.models import ApiKey, Tenant
+from jobs import layout
 
 
 def _video_path(video: Video, filename: str) -> str:
-    return f"videos/{video.tenant_id}/{video.id}/{filename}"
+    return f"{layout.video_folder(video)}/{filename}"
 
 
 def _result_path(job: Job, filename: str) -> str:
-    return f"results/{job.tenant_id}/{job.id}/{filename}"
+    return f"{layout.job_folder(job)}/{filename}"
 
 
 class Video(models.Model):

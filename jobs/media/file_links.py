@@ -26,24 +26,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from cultivate.refusals import Refusal
-from jobs.layout import clip_path
+from jobs import layout
 from jobs.media import conversions
 from jobs.models import Job
 
 # Tokens of the first kind carried the storage path; a new salt makes every one of them a 404.
 SALT = "cultivate.api.files.v2"  # kept from the module's first home: links already sent stay valid
 _HIGHLIGHT = re.compile(r"^highlights/([0-9A-Za-z_-]{1,40}\.(?:mp4|jpg|vtt))$")
-# What each kind of artifact is sent as: a fixed table (not the host's mime.types), so the
-# answer is the same on every server and is the one the schema documents.
-CONTENT_TYPES = {
-    ".json": "application/json",
-    ".mp4": "video/mp4",
-    ".jpg": "image/jpeg",
-    ".vtt": "text/vtt",
-    ".webm": "video/webm",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-}
 OCTET_STREAM = "application/octet-stream"
 
 
@@ -54,7 +43,7 @@ def artifact_path(job: Job, name: str) -> str | None:
         return job.result_file.name or None
     found = _HIGHLIGHT.match(name)
     if found:
-        return clip_path(job, found.group(1))
+        return layout.clip_path(job, found.group(1))
     output = conversions.output_name(job)
     if output and name == output.rsplit("/", 1)[-1]:
         return output
@@ -111,7 +100,7 @@ class FileDownloadApi(APIView):
                 OpenApiTypes.OBJECT if kind == "application/json" else OpenApiTypes.BINARY,
                 description="The file (a result document or a Lottie animation when it is JSON).",
             )
-            for kind in [OCTET_STREAM, *dict.fromkeys(CONTENT_TYPES.values())]
+            for kind in [OCTET_STREAM, *dict.fromkeys(layout.CONTENT_TYPES.values())]
         },
         auth=[],
         tags=["jobs"],
@@ -131,5 +120,5 @@ class FileDownloadApi(APIView):
         if path is None or not default_storage.exists(path):
             raise Refusal("not_found", "No such file.", status=404)
         name = found["a"].replace("/", "-")
-        content_type = CONTENT_TYPES.get(name[name.rfind(".") :].lower(), OCTET_STREAM)
+        content_type = layout.CONTENT_TYPES.get(name[name.rfind(".") :].lower(), OCTET_STREAM)
         return FileResponse(default_storage.open(path, "rb"), content_type=content_type, filename=name)
