@@ -15,14 +15,12 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cultivate.accounts.audit import audit_request
+from cultivate.accounts.audit import Actor
 from cultivate.api.throttling import page_rate_limit
 from cultivate.refusals import Refusal
 from dashboard.access import member_required
 from dashboard.views import job_url
-from jobs import services
 from jobs.media import chunked
-from jobs.models import Job
 
 
 def uploader_required(view):
@@ -81,24 +79,19 @@ def session_detail(request, session_id):
 @require_POST
 def session_finish(request, session_id):
     session = _session_or_404(request, session_id)
+    fields = {
+        "priority": request.POST.get("priority") or None,
+        "options": {
+            "speakers": request.POST.get("speakers"),
+            "session": request.POST.get("session"),
+            "blur_others": request.POST.get("blur_others", "0"),
+        },
+        "teacher": request.POST.get("teacher", ""),
+    }
     try:
-        priority = request.POST.get("priority") or None
-        if priority is not None and priority not in Job.Priority.values:
-            raise Refusal("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
-        fields = {
-            "priority": priority,
-            "options": services.job_options(
-                speakers=request.POST.get("speakers"),
-                session=request.POST.get("session"),
-                blur_others=request.POST.get("blur_others", "0"),
-            ),
-            "teacher": request.POST.get("teacher", ""),
-        }
-        job, created = chunked.upload_session_finish(session=session, user=request.user, job_fields=fields)
+        job, created = chunked.upload_session_finish(session=session, actor=Actor.of(request), job_fields=fields)
     except Refusal as exc:
         return _error(exc, offset=session.received)
-    if created:
-        audit_request(request, "job.create", target=job, details={"file": session.name, "chunked": True})
     return JsonResponse({"job": {"id": str(job.id), "url": job_url(job)}}, status=201 if created else 200)
 
 

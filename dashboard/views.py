@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cultivate.accounts.audit import audit_request, client_ip
+from cultivate.accounts.audit import Actor, audit_request, client_ip
 from cultivate.api.throttling import page_rate_limit
 from cultivate.refusals import Refusal
 from dashboard.access import job_for_member, member_required
@@ -26,6 +26,7 @@ from dashboard.review import review_context
 from jobs import layout, selectors, services
 from jobs.billing import budgets, costs
 from jobs.media import conversions, uploads
+from jobs.media.submit import job_submit
 from jobs.models import BudgetAlert, Job
 from jobs.questions import labelling
 from jobs.review import shares
@@ -87,47 +88,29 @@ def upload(request):
 
     wants_json = "application/json" in request.headers.get("Accept", "")
     file = request.FILES.get("file")
-    key = request.headers.get("Idempotency-Key", "").strip()
-    earlier = selectors.job_for_key(tenant=request.tenant, key=key)
-    if earlier is not None:  # the same submission again (a retried request): the same job
-        if wants_json:
-            return JsonResponse({"job": {"id": str(earlier.id), "url": job_url(earlier)}}, status=200)
-        return redirect("dashboard:job", job_id=earlier.id)
-    video = None
     try:
-        options = services.job_options(
-            speakers=request.POST.get("speakers"),
-            session=request.POST.get("session"),
-            blur_others=request.POST.get("blur_others", "0"),
-        )
         if file is None:
             raise Refusal("no_file", "Choose a video or audio file to upload.")
-        priority = request.POST.get("priority") or None
-        if priority is not None and priority not in Job.Priority.values:
-            raise Refusal("bad_option", f"Priority must be one of: {', '.join(Job.Priority.values)}.")
-        video = uploads.video_create(tenant=request.tenant, uploader=request.user, upload=file)
-        with transaction.atomic():
-            job = services.job_create(
-                tenant=request.tenant,
-                video=video,
-                created_by=request.user,
-                priority=priority,
-                options=options,
-                idempotency_key=key,
-                teacher=request.POST.get("teacher", ""),
-            )
-            if job.video_id == video.id:
-                audit_request(request, "job.create", target=job, details={"file": video.original_name})
+        submitted = job_submit(
+            tenant=request.tenant,
+            actor=Actor.of(request),
+            recording=lambda: uploads.video_create(tenant=request.tenant, uploader=request.user, upload=file),
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            priority=request.POST.get("priority") or None,
+            options={
+                "speakers": request.POST.get("speakers"),
+                "session": request.POST.get("session"),
+                "blur_others": request.POST.get("blur_others", "0"),
+            },
+            teacher=request.POST.get("teacher", ""),
+        )
     except Refusal as exc:
-        if video is not None:
-            uploads.video_delete(video=video)  # refused (over budget): keep nothing
         if wants_json:
             return JsonResponse(exc.body(), status=exc.status)
         return render(request, "dashboard/upload.html", {**context, "error": exc.message}, status=exc.status)
-    if job.video_id != video.id:  # lost a race with the same key: keep the first upload only
-        uploads.video_delete(video=video)
+    job = submitted.job
     if wants_json:
-        return JsonResponse({"job": {"id": str(job.id), "url": job_url(job)}}, status=201)
+        return JsonResponse({"job": {"id": str(job.id), "url": job_url(job)}}, status=201 if submitted.created else 200)
     return redirect("dashboard:job", job_id=job.id)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -26,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis import convert
-from cultivate.accounts.audit import audit_request
+from cultivate.accounts.audit import Actor, audit_request
 from cultivate.api.authentication import caller
 from cultivate.api.pagination import PAGE_PARAMETERS, CreatedCursor
 from cultivate.api.permissions import SUBMITTERS
@@ -35,6 +34,7 @@ from jobs import layout, selectors, services
 from jobs.api_outputs import JOB_EXAMPLE, JobOutput
 from jobs.media import conversions, uploads
 from jobs.media.file_links import artifact_path, signed_link
+from jobs.media.submit import job_submit
 from jobs.models import Job
 from jobs.review.corrections import job_review
 
@@ -190,70 +190,48 @@ class JobListApi(APIView):
     )
     def post(self, request):
         who = caller(request)
-        key = request.headers.get("Idempotency-Key", "").strip()[:255]
-        earlier = selectors.job_for_key(tenant=who.tenant, key=key)
-        if earlier is not None:
-            return _job_response(request, earlier, status.HTTP_200_OK, **{"Idempotent-Replayed": "true"})
         data = JobSubmitInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        converting = d["kind"] == Job.Kind.CONVERT
-        if not converting:
-            options = services.job_options(
-                speakers=d.get("speakers"),
-                session=d.get("session"),
-                # A form leaves an unticked box out, and DRF reads that as false: only a sent value counts.
-                blur_others=d["blur_others"] if "blur_others" in request.data else None,
-                render=d["render"],
-                webhook=d.get("webhook"),
-            )
-        uploader = who.user
-        new_video = not d.get("source_job")
         if d.get("source_job"):
             source = selectors.job_get(tenant=who.tenant, job_id=d["source_job"])
             if source is None:
                 raise Refusal("bad_source", "The source_job is not one of this tenant's jobs.")
-            video = source.video
+            recording = source.video
         elif d.get("file"):
-            video = uploads.video_create(tenant=who.tenant, uploader=uploader, upload=d["file"])
+            recording = lambda: uploads.video_create(tenant=who.tenant, uploader=who.user, upload=d["file"])  # noqa: E731
         else:
-            video = uploads.video_from_storage(tenant=who.tenant, uploader=uploader, path=d["source_path"])
-        started = timezone.now()
-        try:
-            with transaction.atomic():
-                if converting:
-                    job = conversions.conversion_create(
-                        tenant=who.tenant,
-                        video=video,
-                        created_by=who.user,
-                        api_key=who.key,
-                        options={k: d.get(k) for k in conversions.OPTION_NAMES},
-                        clip=d.get("clip", ""),
-                        priority=d.get("priority"),
-                        idempotency_key=key,
-                        webhook=d.get("webhook"),
-                    )
-                else:
-                    job = services.job_create(
-                        tenant=who.tenant,
-                        video=video,
-                        created_by=who.user,
-                        api_key=who.key,
-                        priority=d.get("priority"),
-                        options=options,
-                        idempotency_key=key,
-                    )
-                if job.created_at >= started:
-                    audit_request(request, "job.create", target=job, details={"file": video.original_name})
-        except BaseException:
-            if new_video:
-                uploads.video_delete(video=video)  # refused (over budget): keep nothing (an inbox object stays)
-            raise
-        if job.created_at < started:  # lost a race with the same key: the first job stands
-            if new_video:
-                uploads.video_delete(video=video)
-            return _job_response(request, job, status.HTTP_200_OK, **{"Idempotent-Replayed": "true"})
-        job = selectors.job_get(tenant=who.tenant, job_id=job.id)
+            recording = lambda: uploads.video_from_storage(  # noqa: E731
+                tenant=who.tenant, uploader=who.user, path=d["source_path"]
+            )
+        converting = d["kind"] == Job.Kind.CONVERT
+        submitted = job_submit(
+            tenant=who.tenant,
+            actor=Actor.of(request, api_key=who.key),
+            recording=recording,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            priority=d.get("priority"),
+            options=None
+            if converting
+            else {
+                "speakers": d.get("speakers"),
+                "session": d.get("session"),
+                # A form leaves an unticked box out, and DRF reads that as false: only a sent value counts.
+                "blur_others": d["blur_others"] if "blur_others" in request.data else None,
+                "render": d["render"],
+                "webhook": d.get("webhook"),
+            },
+            convert={
+                "options": {k: d.get(k) for k in conversions.OPTION_NAMES},
+                "clip": d.get("clip", ""),
+                "webhook": d.get("webhook"),
+            }
+            if converting
+            else None,
+        )
+        if not submitted.created:  # the same submission again, or it lost a race with the same key
+            return _job_response(request, submitted.job, status.HTTP_200_OK, **{"Idempotent-Replayed": "true"})
+        job = selectors.job_get(tenant=who.tenant, job_id=submitted.job.id)
         return _job_response(request, job, status.HTTP_202_ACCEPTED, Location=reverse("api:job", args=[job.id]))
 
 

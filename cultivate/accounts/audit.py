@@ -1,12 +1,15 @@
 """The audit log: every state-changing action, by a person or by the system.
 
-Views call ``audit_request`` beside the service that made the change; services that act on
-their own (a budget alert, a webhook switched off) call ``audit_record`` with no actor.
+A service that takes an ``Actor`` (who asked, from where) writes its own entry with
+``audit_actor``; views that still call a plain service write it with ``audit_request`` beside
+the call; services that act on their own (a budget alert, a webhook switched off) call
+``audit_record`` with no actor.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -37,6 +40,30 @@ def audit_record(
         details=details or {},
         ip=ip,
     )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks a service to act: the signed-in user (or the API's stand-in for a key), the key
+    used if any, and the address the request came from."""
+
+    user: object
+    api_key: object = None
+    ip: str | None = None
+
+    @classmethod
+    def of(cls, request, api_key=None) -> Actor:
+        return cls(request.user, api_key, client_ip(request))
+
+    @property
+    def signed_in_user(self):
+        """The user row, or None for an API key (whose stand-in is no user)."""
+        return self.user if getattr(self.user, "pk", None) is not None else None
+
+
+def audit_actor(actor: Actor, action: str, *, tenant: Tenant | None, target=None, details: dict | None = None):
+    """An audit entry for what ``actor`` asked a service to do."""
+    return audit_record(tenant=tenant, action=action, actor=actor.user, target=target, details=details, ip=actor.ip)
 
 
 def audit_request(request, action: str, target=None, details: dict | None = None, tenant=None) -> AuditEntry:

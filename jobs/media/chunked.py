@@ -21,10 +21,11 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from cultivate.accounts.audit import Actor
 from cultivate.accounts.models import Tenant
 from cultivate.refusals import Refusal
-from jobs import services
 from jobs.media import uploads
+from jobs.media.submit import job_submit
 from jobs.models import Job, UploadSession
 
 READ_BLOCK = 1 << 20  # a chunk is streamed to disk this much at a time, never held whole
@@ -155,12 +156,13 @@ def upload_session_append(*, session: UploadSession, offset: int, length: int, s
     return session.received
 
 
-def upload_session_finish(*, session: UploadSession, user, job_fields: dict) -> tuple[Job, bool]:
-    """Turn a fully received upload into a Video and a queued job, once.
+def upload_session_finish(*, session: UploadSession, actor: Actor, job_fields: dict) -> tuple[Job, bool]:
+    """Turn a fully received upload into a Video and a queued job, once (``job_submit``).
 
     Args:
-      job_fields: What ``services.job_create`` takes besides the tenant, video and user
-        (``priority``, ``options``...). The session id is the job's idempotency key.
+      actor: Who finishes it (the session's owner); the job's creation is audited as theirs.
+      job_fields: What ``job_submit`` takes besides the tenant, actor and recording
+        (``priority``, ``options``, ``teacher``). The session id is the job's idempotency key.
     Returns:
       The job, and whether this call created it (False: an earlier finish did).
     Raises:
@@ -180,18 +182,17 @@ def upload_session_finish(*, session: UploadSession, user, job_fields: dict) -> 
                     f"Only {locked.received} of {locked.size} bytes have arrived; send the rest first.",
                     permanent=False,
                 )
-            video = uploads.video_from_path(
-                tenant=locked.tenant, uploader=user, path=part_path(locked), name=locked.name
+            submitted = job_submit(
+                tenant=locked.tenant,
+                actor=actor,
+                recording=lambda: uploads.video_from_path(
+                    tenant=locked.tenant, uploader=actor.signed_in_user, path=part_path(locked), name=locked.name
+                ),
+                idempotency_key=str(locked.id),
+                audit_details={"chunked": True},
+                **job_fields,
             )
-            try:
-                job = services.job_create(
-                    tenant=locked.tenant, video=video, created_by=user, idempotency_key=str(locked.id), **job_fields
-                )
-            except BaseException:
-                video.file.delete(save=False)  # the row goes with the transaction; the file must go too
-                raise
-            if job.video_id != video.id:  # a job with this key exists already: keep the first upload only
-                uploads.video_delete(video=video)
+            job = submitted.job
             UploadSession.objects.filter(id=locked.id).update(
                 status=UploadSession.Status.COMPLETE, job=job, updated_at=timezone.now()
             )
@@ -200,7 +201,7 @@ def upload_session_finish(*, session: UploadSession, user, job_fields: dict) -> 
             upload_session_abort(session=session)
         raise
     part_path(session).unlink(missing_ok=True)  # storage was remote: the part was copied, not moved
-    return job, job.video_id == video.id
+    return job, submitted.created
 
 
 def upload_session_abort(*, session: UploadSession) -> None:
