@@ -4,8 +4,6 @@ share links, members and invitations, audit log."""
 from __future__ import annotations
 
 import logging
-from decimal import Decimal, InvalidOperation
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,10 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cultivate.accounts import invitations
 from cultivate.accounts import selectors as accounts_selectors
 from cultivate.accounts import services as accounts_services
-from cultivate.accounts.audit import audit_list, audit_request, client_ip
+from cultivate.accounts.audit import Actor, audit_list, audit_request, client_ip
 from cultivate.accounts.models import Membership
 from cultivate.refusals import Refusal
-from dashboard.access import member_required
+from dashboard.access import admin_required
 from jobs import selectors
 from jobs.billing import budgets, costs
 from jobs.models import BudgetAlert, WebhookEndpoint
@@ -33,38 +31,18 @@ from jobs.webhooks import deliveries
 log = logging.getLogger(__name__)
 
 
-def admin_required(view):
-    """A tenant admin; coaches and viewers get a 403 page."""
-
-    @member_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.membership.role != Membership.Role.ADMIN:
-            return render(request, "dashboard/admin/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 @admin_required
 @require_http_methods(["GET", "POST"])
 def budget(request):
     tenant = request.tenant
     error = ""
     if request.method == "POST":
-        raw = request.POST.get("monthly_budget", "").strip()
         try:
-            value = None if raw == "" else Decimal(raw).quantize(Decimal("0.01"))
-            if value is not None and (value < 0 or value >= Decimal("1e10")):
-                raise InvalidOperation
-        except InvalidOperation:
-            error = "Enter the budget as an amount such as 250 or 99.50, or leave it empty for no limit."
+            value = accounts_services.budget_parse(request.POST.get("monthly_budget"))
+        except Refusal as exc:
+            error = exc.message
         else:
-            with transaction.atomic():
-                before = tenant.monthly_budget
-                tenant.monthly_budget = value
-                tenant.save(update_fields=["monthly_budget"])
-                audit_request(request, "budget.update", target=tenant, details={"from": _s(before), "to": _s(value)})
+            accounts_services.tenant_budget_set(tenant=tenant, value=value, actor=Actor.of(request))
             messages.success(request, "Budget saved.")
             return redirect("dashboard:admin_budget")
     usage = budgets.budget_usage(tenant=tenant)

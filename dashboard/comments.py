@@ -27,7 +27,7 @@ def comment_context(request, job) -> dict:
         }
         for c in comments.comment_list(tenant=request.tenant, job=job)
     ]
-    return {"comments": rows, "can_comment": comments.can_comment(request.membership)}
+    return {"comments": rows, "can_act": request.membership is not None and request.membership.can_act}
 
 
 def _back(job) -> str:
@@ -37,9 +37,7 @@ def _back(job) -> str:
 @member_required
 @require_POST
 def comment_add(request, job_id):
-    job = job_for_member(request, job_id)
-    if not comments.can_comment(request.membership):
-        return HttpResponseForbidden("Viewers cannot comment.")
+    job = job_for_member(request, job_id, write=True)
     try:
         at_s = parse_time(request.POST.get("at"))
         with transaction.atomic():

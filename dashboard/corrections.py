@@ -5,7 +5,6 @@ audited); the page then shows the reviewed result."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -25,9 +24,7 @@ ANCHORS = {"label": "h-questions", "add": "h-questions", "speaker": "h-speakers"
 @member_required
 @require_POST
 def job_correct(request, job_id):
-    job = job_for_member(request, job_id)
-    if not request.membership.can_upload:
-        return HttpResponseForbidden("Viewers cannot correct results.")
+    job = job_for_member(request, job_id, write=True)
     kind = request.POST.get("kind", "")
     data = {f: request.POST[f].strip() for f in FIELDS if request.POST.get(f, "").strip()}
     try:

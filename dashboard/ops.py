@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import django_rq
 from django.conf import settings
@@ -25,7 +25,7 @@ from rq import Worker
 
 from cultivate.accounts import invitations
 from cultivate.accounts import services as accounts_services
-from cultivate.accounts.audit import audit_request
+from cultivate.accounts.audit import Actor, audit_request
 from cultivate.accounts.models import Membership, Tenant
 from cultivate.refusals import Refusal
 from jobs import metrics, services
@@ -193,7 +193,7 @@ def ops_tenants(request):
     error, invite = "", None
     if request.method == "POST":
         try:
-            budget = _budget(request.POST.get("monthly_budget", ""))
+            budget = accounts_services.budget_parse(request.POST.get("monthly_budget"))
             with transaction.atomic():
                 tenant = accounts_services.tenant_create(name=request.POST.get("name", ""), monthly_budget=budget)
                 audit_request(request, "tenant.create", target=tenant, tenant=tenant, details={"name": tenant.name})
@@ -237,34 +237,10 @@ def ops_tenant_change(request, tenant_id):
             messages.success(request, f"{tenant.name} is active again.")
         elif action == "budget":
             try:
-                value = _budget(request.POST.get("monthly_budget", ""))
-            except ValueError as exc:
-                messages.error(request, str(exc)[:1].upper() + str(exc)[1:] + ".")
+                value = accounts_services.budget_parse(request.POST.get("monthly_budget"))
+            except Refusal as exc:
+                messages.error(request, exc.message)
             else:
-                before, tenant.monthly_budget = tenant.monthly_budget, value
-                tenant.save(update_fields=["monthly_budget"])
-                audit_request(
-                    request,
-                    "budget.update",
-                    target=tenant,
-                    tenant=tenant,
-                    details={
-                        "from": None if before is None else str(before),
-                        "to": None if value is None else str(value),
-                    },
-                )
+                accounts_services.tenant_budget_set(tenant=tenant, value=value, actor=Actor.of(request))
                 messages.success(request, f"Budget of {tenant.name} saved.")
     return redirect("dashboard:ops_tenants")
-
-
-def _budget(raw: str) -> Decimal | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        value = Decimal(raw).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise ValueError("enter the budget as an amount such as 250 or 99.50, or leave it empty") from None
-    if value < 0 or value >= Decimal("1e10"):
-        raise ValueError("enter the budget as an amount such as 250 or 99.50, or leave it empty")
-    return value

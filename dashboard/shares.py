@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -56,9 +56,7 @@ def _gone(request, *, expired: bool):
 @require_POST
 def job_share_revoke(request, job_id, link_id):
     """Revoke one of the job's share links (coaches and admins): it stops working at once."""
-    job = job_for_member(request, job_id)
-    if not request.membership.can_upload:
-        return HttpResponseForbidden("Viewers cannot revoke share links.")
+    job = job_for_member(request, job_id, write=True)
     link = shares.share_link_revoke(
         tenant=request.tenant, link_id=link_id, user=request.user, job=job, ip=client_ip(request)
     )

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cultivate.accounts.audit import Actor
 from cultivate.api.throttling import page_rate_limit
 from cultivate.refusals import Refusal
-from dashboard.access import member_required
+from dashboard.access import READ_ONLY, member_required
 from dashboard.views import job_url
 from jobs.media import chunked
 
@@ -29,8 +29,8 @@ def uploader_required(view):
     @member_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.membership.can_upload:
-            return _error(Refusal("forbidden", "Viewers cannot upload."))
+        if not request.membership.can_act:
+            return _error(Refusal("forbidden", READ_ONLY))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme, urlencode
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cultivate.accounts.audit import Actor, audit_request, client_ip
 from cultivate.api.throttling import page_rate_limit
 from cultivate.refusals import Refusal
-from dashboard.access import job_for_member, member_required
+from dashboard.access import coach_required, job_for_member, member_required
 from dashboard.comments import comment_context
 from dashboard.ranges import ranged_file_response
 from dashboard.review import review_context
@@ -54,16 +54,14 @@ def home(request):
         "search": search,
         "filters": urlencode(filters),
         "statuses": Job.Status.choices,
-        "can_act": request.membership.can_upload,
+        "can_act": request.membership.can_act,
     }
     return render(request, "dashboard/home.html", context)
 
 
-@member_required
+@coach_required
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    if not request.membership.can_upload:
-        return HttpResponseForbidden("Viewers cannot upload.")
     context = {
         "max_bytes": settings.MAX_UPLOAD_BYTES,
         "extensions": settings.UPLOAD_EXTENSIONS,
@@ -130,7 +128,7 @@ def job_detail(request, job_id):
         "review": review_context(result) if result else None,
         "conversion": selectors.job_result(job) if converted and job.status == job.Status.SUCCEEDED else None,
         "attempts": list(job.attempt_log.all()),
-        "can_act": request.membership.can_upload,
+        "can_act": request.membership.can_act,
         "shared": _shared_clip(request, job),
         "share_links": shares.share_links_for_job(request.tenant, job),
     }
@@ -147,21 +145,19 @@ def _shared_clip(request, job) -> dict | None:
 @member_required
 @require_POST
 def job_cancel(request, job_id):
-    return _job_action(request, job_id, services.job_cancel, "Viewers cannot cancel jobs.")
+    return _job_action(request, job_id, services.job_cancel)
 
 
 @member_required
 @require_POST
 def job_retry(request, job_id):
     """Run a failed or cancelled job again (a fresh set of attempts)."""
-    return _job_action(request, job_id, services.job_rerun, "Viewers cannot run jobs again.")
+    return _job_action(request, job_id, services.job_rerun)
 
 
-def _job_action(request, job_id, action, refusal: str):
+def _job_action(request, job_id, action):
     """A coach's or admin's button on the job page: act, then show the job again."""
-    job = job_for_member(request, job_id)
-    if not request.membership.can_upload:
-        return HttpResponseForbidden(refusal)
+    job = job_for_member(request, job_id, write=True)
     try:
         with transaction.atomic():
             if action(job_id=job.id):
@@ -239,9 +235,7 @@ def job_share(request, job_id, name):
     """A link to one rendered clip that works without signing in for ``SHARE_LINK_TTL_S``
     (a week) or until revoked, to send to the teacher; shown on the job page once (only its
     hash is kept), listed there and in the admin area, and audited."""
-    job = job_for_member(request, job_id)
-    if not request.membership.can_upload:
-        return HttpResponseForbidden("Viewers cannot share clips.")
+    job = job_for_member(request, job_id, write=True)
     try:
         link, token = shares.share_link_create(
             tenant=request.tenant, job=job, clip=name, user=request.user, ip=client_ip(request)
@@ -258,9 +252,7 @@ def job_share(request, job_id, name):
 @require_POST
 def job_convert(request, job_id):
     """Start a conversion of this job's recording or of one of its highlight clips."""
-    job = job_for_member(request, job_id)
-    if not request.membership.can_upload:
-        return HttpResponseForbidden("Viewers cannot start conversions.")
+    job = job_for_member(request, job_id, write=True)
     options = {"format": request.POST.get("format", "")}
     for name, kind in (("fps", float), ("width", int), ("height", int), ("start_s", float), ("end_s", float)):
         raw = request.POST.get(name, "").strip()

@@ -69,8 +69,13 @@ class Membership(models.Model):
         return f"{self.user} ({self.role} of {self.tenant})"
 
     @property
-    def can_upload(self) -> bool:
-        return self.role in (self.Role.ADMIN, self.Role.COACH)
+    def can_act(self) -> bool:
+        """Admins and coaches act on lessons (upload, correct, comment, share, convert, cancel);
+        viewers read. The one name of that capability, for members, keys and API callers."""
+        return self.role in ACTING_ROLES
+
+
+ACTING_ROLES = (Membership.Role.ADMIN, Membership.Role.COACH)  # see Membership.can_act
 
 
 class AuditEntry(models.Model):
@@ -130,8 +135,9 @@ class ApiKey(models.Model):
         return self.revoked_at is None
 
     @property
-    def can_upload(self) -> bool:
-        return self.role in (Membership.Role.ADMIN, Membership.Role.COACH)
+    def can_act(self) -> bool:
+        """See ``Membership.can_act``."""
+        return self.role in ACTING_ROLES
 
 
 class Invitation(models.Model):

@@ -5,6 +5,7 @@ import hmac
 import re
 import secrets
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from cultivate.accounts import sockets
+from cultivate.accounts.audit import Actor, audit_actor
 from cultivate.accounts.models import ApiKey, Membership, Tenant
 from cultivate.refusals import Refusal
 
@@ -143,3 +145,34 @@ def apikey_authenticate(*, raw: str) -> ApiKey | None:
         ApiKey.objects.filter(id=key.id).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+BUDGET_HELP = "Enter the budget as an amount such as 250 or 99.50, or leave it empty for no limit."
+
+
+def budget_parse(raw: str | None) -> Decimal | None:
+    """A monthly budget as typed: an amount (to the cent, under 10 billion), or None for no limit.
+
+    Raises:
+      Refusal: ``bad_budget`` for anything else.
+    """
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise Refusal("bad_budget", BUDGET_HELP) from None
+    if not value.is_finite() or value < 0 or value >= Decimal("1e10"):
+        raise Refusal("bad_budget", BUDGET_HELP)
+    return value
+
+
+@transaction.atomic
+def tenant_budget_set(*, tenant: Tenant, value: Decimal | None, actor: Actor) -> None:
+    """Set (or clear, with None) the tenant's monthly budget; audited as ``budget.update``."""
+    before = tenant.monthly_budget
+    tenant.monthly_budget = value
+    tenant.save(update_fields=["monthly_budget"])
+    details = {"from": None if before is None else str(before), "to": None if value is None else str(value)}
+    audit_actor(actor, "budget.update", tenant=tenant, target=tenant, details=details)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from cultivate.accounts.models import ApiKey, Membership, Tenant
+from cultivate.accounts.models import ACTING_ROLES, ApiKey, Membership, Tenant
 from cultivate.accounts.services import apikey_authenticate
 
 
@@ -79,8 +79,9 @@ class Caller:
     key: ApiKey | None
 
     @property
-    def can_submit(self) -> bool:
-        return self.role in (Membership.Role.ADMIN, Membership.Role.COACH)
+    def can_act(self) -> bool:
+        """See ``Membership.can_act``."""
+        return self.role in ACTING_ROLES
 
     @property
     def is_admin(self) -> bool:

@@ -39,7 +39,7 @@ class CanSubmitOrReadOnly(permissions.BasePermission):
     code = "read_only_role"
 
     def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or caller(request).can_submit
+        return request.method in permissions.SAFE_METHODS or caller(request).can_act
 
 
 class IsTenantAdmin(permissions.BasePermission):

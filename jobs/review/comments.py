@@ -17,13 +17,8 @@ from cultivate.accounts.models import Membership, Tenant
 from cultivate.refusals import Refusal
 from jobs.models import Comment, Job
 
-COMMENT_ROLES = (Membership.Role.ADMIN, Membership.Role.COACH)
 # A player's end time can pass ffprobe's duration by a frame or two: such a time is the end.
 END_SLACK_S = 0.5
-
-
-def can_comment(membership: Membership | None) -> bool:
-    return membership is not None and membership.role in COMMENT_ROLES
 
 
 def can_delete(membership: Membership | None, comment: Comment) -> bool:
