@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cultivate.accounts import invitations
 from cultivate.accounts import selectors as accounts_selectors
 from cultivate.accounts import services as accounts_services
-from cultivate.accounts.audit import Actor, audit_list, audit_request, client_ip
+from cultivate.accounts.audit import Actor, audit_list, client_ip
 from cultivate.accounts.models import Membership
 from cultivate.refusals import Refusal
 from dashboard.access import admin_required
@@ -82,8 +82,8 @@ def webhook_list(request):
                     url=request.POST.get("url", ""),
                     events=request.POST.getlist("events"),
                     description=request.POST.get("description", ""),
+                    actor=Actor.of(request),
                 )
-                audit_request(request, "webhook.create", target=endpoint, details={"url": endpoint.url})
         except Refusal as exc:
             error = exc.message
         else:
@@ -122,21 +122,21 @@ def webhook_change(request, endpoint_id):
     action = request.POST.get("action")
     with transaction.atomic():
         if action == "delete":
-            audit_request(request, "webhook.delete", target=endpoint, details={"url": endpoint.url})
-            deliveries.webhook_delete(endpoint=endpoint)
+            deliveries.webhook_delete(endpoint=endpoint, actor=Actor.of(request))
             messages.success(request, "Endpoint deleted.")
             return redirect("dashboard:admin_webhooks")
         try:
             if action in ("enable", "disable"):
-                deliveries.webhook_update(endpoint=endpoint, is_active=action == "enable")
+                deliveries.webhook_update(endpoint=endpoint, is_active=action == "enable", actor=Actor.of(request))
             elif action == "events":
-                deliveries.webhook_update(endpoint=endpoint, events=request.POST.getlist("events"))
+                deliveries.webhook_update(
+                    endpoint=endpoint, events=request.POST.getlist("events"), actor=Actor.of(request)
+                )
             else:
                 raise Refusal("bad_option", "Unknown action.")
         except Refusal as exc:
             messages.error(request, exc.message)
         else:
-            audit_request(request, f"webhook.{action}", target=endpoint, details={"events": endpoint.events})
             messages.success(request, "Endpoint updated.")
     return redirect("dashboard:admin_webhook", endpoint_id=endpoint.id)
 
@@ -149,8 +149,7 @@ def delivery_redeliver(request, delivery_id):
         raise Http404("No such delivery")
     try:
         with transaction.atomic():
-            copy = deliveries.webhook_redeliver(delivery=delivery)
-            audit_request(request, "webhook.redeliver", target=copy, details={"of": str(delivery.id)})
+            deliveries.webhook_redeliver(delivery=delivery, actor=Actor.of(request))
     except Refusal as exc:
         messages.error(request, exc.message)
     else:
@@ -171,8 +170,8 @@ def key_list(request):
                     name=request.POST.get("name", ""),
                     role=request.POST.get("role", ""),
                     created_by=request.user,
+                    actor=Actor.of(request),
                 )
-                audit_request(request, "apikey.create", target=key, details={"prefix": key.prefix, "role": key.role})
         except Refusal as exc:
             error = exc.message
         else:
@@ -192,9 +191,7 @@ def key_revoke(request, key_id):
     key = accounts_selectors.apikey_get(tenant=request.tenant, key_id=key_id)
     if key is None:
         raise Http404("No such key")
-    with transaction.atomic():
-        if accounts_services.apikey_revoke(key=key):
-            audit_request(request, "apikey.revoke", target=key, details={"prefix": key.prefix})
+    accounts_services.apikey_revoke(key=key, actor=Actor.of(request))
     messages.success(request, f"Key {key.prefix} revoked; it stops working at once.")
     return redirect("dashboard:admin_keys")
 
@@ -240,12 +237,7 @@ def members(request):
                     email=request.POST.get("email", ""),
                     role=request.POST.get("role", ""),
                     invited_by=request.user,
-                )
-                audit_request(
-                    request,
-                    "member.invite",
-                    target=invitation,
-                    details={"email": invitation.email, "role": invitation.role},
+                    actor=Actor.of(request),
                 )
         except Refusal as exc:
             error = exc.message
@@ -290,19 +282,11 @@ def member_change(request, membership_id):
     try:
         with transaction.atomic():
             if request.POST.get("action") == "remove":
-                invitations.member_remove(membership=membership)
-                audit_request(request, "member.remove", target=membership.user, details={"username": name})
+                invitations.member_remove(membership=membership, actor=Actor.of(request))
                 messages.success(request, f"{name} removed.")
             else:
-                before = membership.role
-                invitations.member_role_change(membership=membership, role=request.POST.get("role", ""))
-                if before != membership.role:
-                    audit_request(
-                        request,
-                        "member.role",
-                        target=membership,
-                        details={"username": name, "from": before, "to": membership.role},
-                    )
+                role = request.POST.get("role", "")
+                invitations.member_role_change(membership=membership, role=role, actor=Actor.of(request))
                 messages.success(request, f"{name} is now {membership.get_role_display().lower()}.")
     except Refusal as exc:
         messages.error(request, exc.message)
@@ -315,8 +299,6 @@ def invitation_revoke(request, invitation_id):
     invitation = invitations.invitation_get(tenant=request.tenant, invitation_id=invitation_id)
     if invitation is None:
         raise Http404("No such invitation")
-    with transaction.atomic():
-        if invitations.invitation_revoke(invitation=invitation):
-            audit_request(request, "invitation.revoke", target=invitation, details={"email": invitation.email})
+    invitations.invitation_revoke(invitation=invitation, actor=Actor.of(request))
     messages.success(request, f"The invitation to {invitation.email} was withdrawn; its link no longer works.")
     return redirect("dashboard:admin_members")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
-from django.http import Http404, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from cultivate.accounts.audit import audit_request
+from cultivate.accounts.audit import Actor
 from cultivate.refusals import Refusal
 from dashboard.access import job_for_member, member_required
 from jobs.review import comments
@@ -40,11 +40,14 @@ def comment_add(request, job_id):
     job = job_for_member(request, job_id, write=True)
     try:
         at_s = parse_time(request.POST.get("at"))
-        with transaction.atomic():
-            comment = comments.comment_create(
-                tenant=request.tenant, job=job, author=request.user, at_s=at_s, body=request.POST.get("body", "")
-            )
-            audit_request(request, "comment.create", target=comment, details={"job": str(job.id), "at_s": comment.at_s})
+        comments.comment_create(
+            tenant=request.tenant,
+            job=job,
+            author=request.user,
+            at_s=at_s,
+            body=request.POST.get("body", ""),
+            actor=Actor.of(request),
+        )
     except Refusal as exc:
         messages.error(request, exc.message)  # shown at the top of the job page
         return redirect("dashboard:job", job_id=job.id)
@@ -59,8 +62,6 @@ def comment_delete(request, job_id, comment_id):
     if comment is None:
         raise Http404("No such comment")
     if not comments.can_delete(request.membership, comment):
-        return HttpResponseForbidden("Only its author or an admin can delete a comment.")
-    with transaction.atomic():  # audited first: a deleted row has no primary key left
-        audit_request(request, "comment.delete", target=comment, details={"job": str(job.id), "at_s": comment.at_s})
-        comments.comment_delete(comment=comment)
+        raise PermissionDenied("Only its author or an admin can delete a comment.")
+    comments.comment_delete(comment=comment, actor=Actor.of(request))
     return redirect(_back(job))

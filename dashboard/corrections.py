@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from cultivate.accounts.audit import audit_request
+from cultivate.accounts.audit import Actor
 from cultivate.refusals import Refusal
 from dashboard.access import job_for_member, member_required
 from jobs.review.corrections import correction_add
@@ -31,10 +31,9 @@ def job_correct(request, job_id):
         for name in TIMES:
             if name in data:
                 data[name] = parse_time(data[name], f"the {name}")
-        correction = correction_add(job=job, author=request.user, kind=kind, data=data)
+        correction_add(job=job, author=request.user, kind=kind, data=data, actor=Actor.of(request))
     except Refusal as exc:
         messages.error(request, exc.message)
     else:
-        audit_request(request, f"correction.{kind}", target=job, details=correction.data)
         messages.success(request, "Saved. The numbers below now include your correction.")
     return redirect(reverse("dashboard:job", kwargs={"job_id": job.id}) + f"#{ANCHORS.get(kind, 'h-summary')}")

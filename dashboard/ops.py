@@ -25,7 +25,7 @@ from rq import Worker
 
 from cultivate.accounts import invitations
 from cultivate.accounts import services as accounts_services
-from cultivate.accounts.audit import Actor, audit_request
+from cultivate.accounts.audit import Actor
 from cultivate.accounts.models import Membership, Tenant
 from cultivate.refusals import Refusal
 from jobs import metrics, services
@@ -131,8 +131,7 @@ def _worker_row(worker: Worker) -> dict:
 def ops_job_retry(request, job_id):
     job = _any_job(job_id)
     try:
-        if services.job_rerun(job_id=job.id):
-            audit_request(request, "job.rerun", target=job, tenant=job.tenant, details={"by": "operator"})
+        if services.job_rerun(job_id=job.id, actor=Actor.of(request), audit_details={"by": "operator"}):
             messages.success(request, f"Job {job.id} is queued again.")
     except Refusal as exc:
         messages.error(request, exc.message)
@@ -143,8 +142,7 @@ def ops_job_retry(request, job_id):
 @require_POST
 def ops_job_delete(request, job_id):
     job = _any_job(job_id)
-    if services.job_delete(job_id=job.id):
-        audit_request(request, "job.delete", target=job, tenant=job.tenant, details={"by": "operator"})
+    if services.job_delete(job_id=job.id, actor=Actor.of(request), audit_details={"by": "operator"}):
         messages.success(request, f"Job {job.id} was deleted.")
     else:
         messages.error(request, "Only finished jobs can be deleted.")
@@ -195,14 +193,18 @@ def ops_tenants(request):
         try:
             budget = accounts_services.budget_parse(request.POST.get("monthly_budget"))
             with transaction.atomic():
-                tenant = accounts_services.tenant_create(name=request.POST.get("name", ""), monthly_budget=budget)
-                audit_request(request, "tenant.create", target=tenant, tenant=tenant, details={"name": tenant.name})
+                tenant = accounts_services.tenant_create(
+                    name=request.POST.get("name", ""), monthly_budget=budget, actor=Actor.of(request)
+                )
                 email = request.POST.get("admin_email", "").strip()
                 if email:
                     invitation, token = invitations.invitation_create(
-                        tenant=tenant, email=email, role=Membership.Role.ADMIN, invited_by=request.user
+                        tenant=tenant,
+                        email=email,
+                        role=Membership.Role.ADMIN,
+                        invited_by=request.user,
+                        actor=Actor.of(request),
                     )
-                    audit_request(request, "member.invite", target=invitation, tenant=tenant, details={"email": email})
                     invite = request.build_absolute_uri(reverse("invitation_accept", kwargs={"token": token}))
         except Refusal as exc:
             error = exc.message
@@ -229,11 +231,9 @@ def ops_tenant_change(request, tenant_id):
         raise Http404("No such tenant")
     action = request.POST.get("action")
     with transaction.atomic():
-        if action == "suspend" and accounts_services.tenant_suspend(tenant=tenant):
-            audit_request(request, "tenant.suspend", target=tenant, tenant=tenant)
+        if action == "suspend" and accounts_services.tenant_suspend(tenant=tenant, actor=Actor.of(request)):
             messages.success(request, f"{tenant.name} is suspended: its people, keys and new jobs are refused.")
-        elif action == "resume" and accounts_services.tenant_resume(tenant=tenant):
-            audit_request(request, "tenant.resume", target=tenant, tenant=tenant)
+        elif action == "resume" and accounts_services.tenant_resume(tenant=tenant, actor=Actor.of(request)):
             messages.success(request, f"{tenant.name} is active again.")
         elif action == "budget":
             try:

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cultivate.accounts.audit import Actor, audit_request, client_ip
+from cultivate.accounts.audit import Actor, client_ip
 from cultivate.api.throttling import page_rate_limit
 from cultivate.refusals import Refusal
 from dashboard.access import coach_required, job_for_member, member_required
@@ -159,9 +158,7 @@ def _job_action(request, job_id, action):
     """A coach's or admin's button on the job page: act, then show the job again."""
     job = job_for_member(request, job_id, write=True)
     try:
-        with transaction.atomic():
-            if action(job_id=job.id):
-                audit_request(request, f"job.{action.__name__.removeprefix('job_')}", target=job)
+        action(job_id=job.id, actor=Actor.of(request))
     except Refusal as exc:
         messages.error(request, exc.message)
     back = request.POST.get("next", "")
@@ -263,15 +260,13 @@ def job_convert(request, job_id):
                 messages.error(request, f"{name.replace('_s', '')} must be a number.")
                 return redirect(reverse("dashboard:job", kwargs={"job_id": job.id}) + "#h-convert")
     try:
-        with transaction.atomic():
-            made = conversions.conversion_create(
-                tenant=request.tenant,
-                video=job.video,
-                created_by=request.user,
-                options=options,
-                clip=request.POST.get("clip", ""),
-            )
-            audit_request(request, "job.create", target=made, details={"convert": options, "from": str(job.id)})
+        made = job_submit(
+            tenant=request.tenant,
+            actor=Actor.of(request),
+            recording=job.video,
+            convert={"options": options, "clip": request.POST.get("clip", "")},
+            audit_details={"convert": options, "from": str(job.id)},
+        ).job
     except Refusal as exc:
         messages.error(request, exc.message)
         return redirect(reverse("dashboard:job", kwargs={"job_id": job.id}) + "#h-convert")

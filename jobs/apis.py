@@ -9,7 +9,6 @@ the caller's tenant, so another tenant's job is a 404. Errors are raised, and
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis import convert
-from cultivate.accounts.audit import Actor, audit_request
+from cultivate.accounts.audit import Actor
 from cultivate.api.authentication import caller
 from cultivate.api.pagination import PAGE_PARAMETERS, CreatedCursor
 from cultivate.api.permissions import SUBMITTERS
@@ -254,9 +253,7 @@ class JobDetailApi(APIView):
         tags=["jobs"],
     )
     def delete(self, request, job_id):
-        return _job_transition(
-            request, job_id, services.job_cancel, "job.cancel", "not_cancellable", "The job has already {status}."
-        )
+        return _job_transition(request, job_id, services.job_cancel, "not_cancellable", "The job has already {status}.")
 
 
 class JobRetryApi(APIView):
@@ -276,20 +273,17 @@ class JobRetryApi(APIView):
             request,
             job_id,
             services.job_rerun,
-            "job.rerun",
             "not_retryable",
             "Only failed or cancelled jobs can run again; this one is {status}.",
         )
 
 
-def _job_transition(request, job_id, service, action: str, refusal: str, message: str) -> Response:
-    """Cancel or rerun: the service's conditional update, audited; a 409 when the job's state
+def _job_transition(request, job_id, service, refusal: str, message: str) -> Response:
+    """Cancel or rerun: the service's conditional update (it audits); a 409 when the job's state
     does not allow it (``message`` names the state as ``{status}``)."""
     job = selectors.job_or_404(request, job_id)
-    with transaction.atomic():
-        if not service(job_id=job.id):
-            raise Refusal(refusal, message.format(status=job.status), status=409)
-        audit_request(request, action, target=job)
+    if not service(job_id=job.id, actor=Actor.of(request, api_key=caller(request).key)):
+        raise Refusal(refusal, message.format(status=job.status), status=409)
     return _job_response(request, selectors.job_or_404(request, job_id), status.HTTP_202_ACCEPTED)
 
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from cultivate.accounts.audit import Actor, audit_actor
 from cultivate.accounts.models import ApiKey, Membership, Tenant
 from cultivate.refusals import Refusal
 from jobs import layout
@@ -152,8 +153,9 @@ def high_priority_allowed(*, tenant: Tenant, user=None, api_key: ApiKey | None =
     return Membership.objects.filter(tenant=tenant, user=user, role=Membership.Role.ADMIN).exists()
 
 
-def job_rerun(*, job_id) -> bool:
-    """Queue a failed or cancelled job again, with a fresh count of attempts (the log stays).
+def job_rerun(*, job_id, actor: Actor | None = None, audit_details: dict | None = None) -> bool:
+    """Queue a failed or cancelled job again, with a fresh count of attempts (the log stays);
+    audited as ``job.rerun`` by ``actor`` when it was queued again.
 
     Raises:
       Refusal: ``budget_exceeded`` if its estimate no longer fits the month's budget.
@@ -180,14 +182,16 @@ def job_rerun(*, job_id) -> bool:
         if changed:
             job_emit(Job.objects.get(id=job_id), "job.queued")
             dispatch_later(job.tenant_id)
+            _audit(actor, "job.rerun", job, audit_details)
     if changed:
         job_announce(job_id)
     return bool(changed)
 
 
-def job_cancel(*, job_id) -> bool:
-    """Cancel a queued or running job. A running job's worker notices within seconds (its
-    next heartbeat or progress write is refused); the attempt is billed what it measured.
+def job_cancel(*, job_id, actor: Actor | None = None) -> bool:
+    """Cancel a queued or running job (audited as ``job.cancel`` by ``actor``). A running job's
+    worker notices within seconds (its next heartbeat or progress write is refused); the
+    attempt is billed what it measured.
 
     The row flips first (the truth); then the RQ job is cancelled or told to stop, best effort.
     """
@@ -204,6 +208,7 @@ def job_cancel(*, job_id) -> bool:
             attempt_end_for_job(job, JobAttempt.Outcome.CANCELLED, "cancelled", "Cancelled.")  # if one was running
             job_emit(job, "job.cancelled")
             dispatch_later(job.tenant_id)
+            _audit(actor, "job.cancel", job)
     if not changed:
         return False
     if job.rq_id:
@@ -212,18 +217,25 @@ def job_cancel(*, job_id) -> bool:
     return True
 
 
-def job_delete(*, job_id) -> bool:
-    """Delete a finished job with its result and clips, every attempt's (the recording stays).
-    False if unfinished."""
+@transaction.atomic
+def job_delete(*, job_id, actor: Actor | None = None, audit_details: dict | None = None) -> bool:
+    """Delete a finished job with its result and clips, every attempt's (the recording stays);
+    audited as ``job.delete`` by ``actor``. False if unfinished."""
     job = Job.objects.filter(id=job_id, status__in=Job.FINISHED).first()
     if job is None:
         return False
     names = layout.stored_names(layout.job_folder(job))
     if job.result_file and job.result_file.name not in names:
         names.append(job.result_file.name)
+    _audit(actor, "job.delete", job, audit_details)  # first: a deleted row has no key to name
     Job.objects.filter(id=job.id).delete()
     transaction.on_commit(lambda: layout.delete_names(names))
     return True
+
+
+def _audit(actor: Actor | None, action: str, job: Job, details: dict | None = None) -> None:
+    if actor is not None:
+        audit_actor(actor, action, tenant=job.tenant, target=job, details=details)
 
 
 def _rq_stop(queue_name: str, rq_id: str) -> None:

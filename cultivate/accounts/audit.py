@@ -1,9 +1,9 @@
 """The audit log: every state-changing action, by a person or by the system.
 
-A service that takes an ``Actor`` (who asked, from where) writes its own entry with
-``audit_actor``; views that still call a plain service write it with ``audit_request`` beside
-the call; services that act on their own (a budget alert, a webhook switched off) call
-``audit_record`` with no actor.
+Services write the entries, not views: a service that changes something on someone's behalf
+takes an ``Actor`` (who asked, with which key, from where; ``Actor.of(request)`` in a view) and
+writes its entry with ``audit_actor``; services that act on their own (a budget alert, a
+webhook switched off) call ``audit_record`` with no actor.
 """
 
 from __future__ import annotations
@@ -64,18 +64,6 @@ class Actor:
 def audit_actor(actor: Actor, action: str, *, tenant: Tenant | None, target=None, details: dict | None = None):
     """An audit entry for what ``actor`` asked a service to do."""
     return audit_record(tenant=tenant, action=action, actor=actor.user, target=target, details=details, ip=actor.ip)
-
-
-def audit_request(request, action: str, target=None, details: dict | None = None, tenant=None) -> AuditEntry:
-    """An audit entry for what the signed-in user of ``request`` just did."""
-    return audit_record(
-        tenant=tenant if tenant is not None else getattr(request, "tenant", None),
-        action=action,
-        actor=request.user,
-        target=target,
-        details=details,
-        ip=client_ip(request),
-    )
 
 
 def client_ip(request) -> str | None:

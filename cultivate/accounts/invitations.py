@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cultivate.accounts import sockets
+from cultivate.accounts.audit import Actor, audit_actor
 from cultivate.accounts.models import Invitation, Membership, Tenant
 from cultivate.refusals import Refusal
 
@@ -78,7 +79,9 @@ def invitation_for_token(*, token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by=None) -> tuple[Invitation, str]:
+def invitation_create(
+    *, tenant: Tenant, email: str, role: str, invited_by=None, actor: Actor | None = None
+) -> tuple[Invitation, str]:
     """A new invitation. Returns the row and the link's token, which is never shown again.
 
     An open invitation for the same address is revoked and replaced.
@@ -108,11 +111,19 @@ def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by=None)
         invited_by=invited_by if invited_by is not None and invited_by.is_authenticated else None,
         expires_at=now + timedelta(seconds=settings.INVITATION_TTL_S),
     )
+    if actor is not None:
+        audit_actor(
+            actor,
+            "member.invite",
+            tenant=tenant,
+            target=invitation,
+            details={"email": invitation.email, "role": invitation.role},
+        )
     return invitation, raw
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, username: str, password: str):
+def invitation_accept(*, token: str, username: str, password: str, ip: str | None = None):
     """Create the invited user and their membership; the link then stops working.
 
     Returns:
@@ -148,14 +159,27 @@ def invitation_accept(*, token: str, username: str, password: str):
     membership = Membership.objects.create(user=user, tenant=invitation.tenant, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    audit_actor(
+        Actor(user, ip=ip),
+        "invitation.accept",
+        tenant=invitation.tenant,
+        target=invitation,
+        details={"email": invitation.email, "role": membership.role},
+    )
     return membership
 
 
-def invitation_revoke(*, invitation: Invitation) -> bool:
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: Actor | None = None) -> bool:
     """Withdraw an open invitation. Returns False if it was already used or withdrawn."""
-    return bool(
+    revoked = bool(
         Invitation.objects.filter(id=invitation.id, accepted_at=None, revoked_at=None).update(revoked_at=timezone.now())
     )
+    if revoked and actor is not None:
+        audit_actor(
+            actor, "invitation.revoke", tenant=invitation.tenant, target=invitation, details={"email": invitation.email}
+        )
+    return revoked
 
 
 def _refuse_losing_last_admin(membership: Membership) -> None:
@@ -167,7 +191,7 @@ def _refuse_losing_last_admin(membership: Membership) -> None:
 
 
 @transaction.atomic
-def member_role_change(*, membership: Membership, role: str) -> Membership:
+def member_role_change(*, membership: Membership, role: str, actor: Actor | None = None) -> Membership:
     """Raises:
     Refusal: an unknown role, or this would leave the tenant without an admin."""
     if role not in Membership.Role.values:
@@ -175,13 +199,17 @@ def member_role_change(*, membership: Membership, role: str) -> Membership:
     if role != membership.role:
         if role != Membership.Role.ADMIN:
             _refuse_losing_last_admin(membership)
+        before = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
+        if actor is not None:
+            details = {"username": membership.user.get_username(), "from": before, "to": role}
+            audit_actor(actor, "member.role", tenant=membership.tenant, target=membership, details=details)
     return membership
 
 
 @transaction.atomic
-def member_remove(*, membership: Membership) -> None:
+def member_remove(*, membership: Membership, actor: Actor | None = None) -> None:
     """Take a user out of the tenant (the user account stays); their open WebSockets in the
     tenant are closed once this commits.
 
@@ -190,5 +218,8 @@ def member_remove(*, membership: Membership) -> None:
     """
     _refuse_losing_last_admin(membership)
     user_id, tenant_id = membership.user_id, membership.tenant_id
+    if actor is not None:
+        details = {"username": membership.user.get_username()}
+        audit_actor(actor, "member.remove", tenant=membership.tenant, target=membership.user, details=details)
     membership.delete()
     sockets.close_member_sockets(user_id=user_id, tenant_id=tenant_id)

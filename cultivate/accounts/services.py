@@ -20,7 +20,7 @@ from cultivate.refusals import Refusal
 
 
 @transaction.atomic
-def tenant_create(*, name: str, slug: str = "", monthly_budget=None) -> Tenant:
+def tenant_create(*, name: str, slug: str = "", monthly_budget=None, actor: Actor | None = None) -> Tenant:
     """A new tenant.
 
     Raises:
@@ -32,21 +32,30 @@ def tenant_create(*, name: str, slug: str = "", monthly_budget=None) -> Tenant:
         raise Refusal("validation_error", "A tenant needs a name.")
     if Tenant.objects.filter(slug=slug).exists():
         raise Refusal("validation_error", f"The short name {slug!r} is taken.")
-    return Tenant.objects.create(name=name, slug=slug, monthly_budget=monthly_budget)
+    tenant = Tenant.objects.create(name=name, slug=slug, monthly_budget=monthly_budget)
+    if actor is not None:
+        audit_actor(actor, "tenant.create", tenant=tenant, target=tenant, details={"name": tenant.name})
+    return tenant
 
 
 @transaction.atomic
-def tenant_suspend(*, tenant: Tenant) -> bool:
+def tenant_suspend(*, tenant: Tenant, actor: Actor | None = None) -> bool:
     """Refuse the tenant's people, keys and new jobs from now on (running jobs finish); its
     open WebSockets are closed once this commits."""
     changed = bool(Tenant.objects.filter(pk=tenant.pk, suspended_at=None).update(suspended_at=timezone.now()))
     if changed:
         sockets.close_tenant_sockets(tenant_id=tenant.pk)
+        if actor is not None:
+            audit_actor(actor, "tenant.suspend", tenant=tenant, target=tenant)
     return changed
 
 
-def tenant_resume(*, tenant: Tenant) -> bool:
-    return bool(Tenant.objects.filter(pk=tenant.pk).exclude(suspended_at=None).update(suspended_at=None))
+@transaction.atomic
+def tenant_resume(*, tenant: Tenant, actor: Actor | None = None) -> bool:
+    changed = bool(Tenant.objects.filter(pk=tenant.pk).exclude(suspended_at=None).update(suspended_at=None))
+    if changed and actor is not None:
+        audit_actor(actor, "tenant.resume", tenant=tenant, target=tenant)
+    return changed
 
 
 @transaction.atomic
@@ -82,6 +91,7 @@ def apikey_create(
     created_by=None,
     requests_per_minute: int | None = None,
     creator_key: ApiKey | None = None,
+    actor: Actor | None = None,
 ) -> tuple[ApiKey, str]:
     """A new API key. Returns the row and the key itself, which is never shown again.
 
@@ -120,12 +130,18 @@ def apikey_create(
         requests_per_minute=requests_per_minute or None,
         created_by=created_by if created_by is not None and created_by.is_authenticated else None,
     )
+    if actor is not None:
+        audit_actor(actor, "apikey.create", tenant=tenant, target=key, details={"prefix": key.prefix, "role": key.role})
     return key, raw
 
 
-def apikey_revoke(*, key: ApiKey) -> bool:
+@transaction.atomic
+def apikey_revoke(*, key: ApiKey, actor: Actor | None = None) -> bool:
     """Switch a key off for good. Returns False if it already was."""
-    return bool(ApiKey.objects.filter(id=key.id, revoked_at=None).update(revoked_at=timezone.now()))
+    revoked = bool(ApiKey.objects.filter(id=key.id, revoked_at=None).update(revoked_at=timezone.now()))
+    if revoked and actor is not None:
+        audit_actor(actor, "apikey.revoke", tenant=key.tenant, target=key, details={"prefix": key.prefix})
+    return revoked
 
 
 def apikey_authenticate(*, raw: str) -> ApiKey | None:

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from cultivate.accounts import invitations
-from cultivate.accounts.audit import audit_request
+from cultivate.accounts.audit import client_ip
 from cultivate.refusals import Refusal
 
 
@@ -29,16 +29,9 @@ def invitation_accept(request, token):
             try:
                 with transaction.atomic():
                     membership = invitations.invitation_accept(
-                        token=token, username=request.POST.get("username", ""), password=password
+                        token=token, username=request.POST.get("username", ""), password=password, ip=client_ip(request)
                     )
                     login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
-                    audit_request(
-                        request,
-                        "invitation.accept",
-                        target=invitation,
-                        details={"email": invitation.email, "role": membership.role},
-                        tenant=membership.tenant,
-                    )
             except Refusal as exc:
                 error = exc.message
             else:

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cultivate.accounts import selectors, services
-from cultivate.accounts.audit import audit_request
+from cultivate.accounts.audit import Actor
 from cultivate.accounts.models import Membership
 from cultivate.api.authentication import caller
 from cultivate.api.permissions import ADMINS
@@ -79,8 +79,8 @@ class KeyListApi(APIView):
                 created_by=who.user,  # None when a key makes a key
                 requests_per_minute=d.get("requests_per_minute"),
                 creator_key=who.key,
+                actor=Actor.of(request, api_key=who.key),
             )
-            audit_request(request, "apikey.create", target=key, details={"prefix": key.prefix, "role": key.role})
         key.key = raw
         return Response(NewKeyOutput(key).data, status=status.HTTP_201_CREATED)
 
@@ -99,8 +99,6 @@ class KeyDetailApi(APIView):
         key = selectors.apikey_get(tenant=caller(request).tenant, key_id=key_id)
         if key is None:
             raise Refusal("not_found", "No such API key.", status=404)
-        with transaction.atomic():
-            if services.apikey_revoke(key=key):
-                audit_request(request, "apikey.revoke", target=key, details={"prefix": key.prefix})
+        services.apikey_revoke(key=key, actor=Actor.of(request, api_key=caller(request).key))
         key.refresh_from_db()
         return Response(KeyOutput(key).data)

@@ -6,13 +6,12 @@ Thin views as in ``jobs.apis``; errors are raised and ``cultivate.api.errors`` s
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cultivate.accounts.audit import audit_request
+from cultivate.accounts.audit import Actor
 from cultivate.api.authentication import caller
 from cultivate.api.permissions import SUBMITTERS
 from cultivate.refusals import Refusal
@@ -78,7 +77,6 @@ class JobCorrectionsApi(APIView):
             raise Refusal("result_not_ready", f"The job is {job.status}; only a finished result can be corrected.", 409)
         given = CorrectionInput(data=request.data)
         given.is_valid(raise_exception=True)
-        with transaction.atomic():
-            made = correction_add(job=job, author=caller(request).user, **given.validated_data)
-            audit_request(request, f"correction.{made.kind}", target=job, details=made.data)
+        actor = Actor.of(request, api_key=caller(request).key)
+        made = correction_add(job=job, author=caller(request).user, actor=actor, **given.validated_data)
         return Response(CorrectionOutput(correction_dict(made)).data, status=status.HTTP_201_CREATED)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
+from cultivate.accounts.audit import Actor, audit_actor
 from cultivate.accounts.models import Membership, Tenant
 from cultivate.refusals import Refusal
 from jobs.models import Comment, Job
@@ -41,7 +42,7 @@ def comment_get(*, tenant: Tenant, job: Job, comment_id) -> Comment | None:
 
 
 @transaction.atomic
-def comment_create(*, tenant: Tenant, job: Job, author, at_s: float, body: str) -> Comment:
+def comment_create(*, tenant: Tenant, job: Job, author, at_s: float, body: str, actor: Actor | None = None) -> Comment:
     """Add a comment at ``at_s`` seconds into the job's recording.
 
     Raises:
@@ -60,9 +61,19 @@ def comment_create(*, tenant: Tenant, job: Job, author, at_s: float, body: str) 
         raise Refusal("bad_time", "The time must be within the recording.")
     if duration is not None:
         at_s = min(at_s, duration)
-    return Comment.objects.create(tenant=tenant, job=job, author=author, at_s=round(at_s, 2), body=text)
+    comment = Comment.objects.create(tenant=tenant, job=job, author=author, at_s=round(at_s, 2), body=text)
+    _audit(actor, "comment.create", comment)
+    return comment
 
 
 @transaction.atomic
-def comment_delete(*, comment: Comment) -> None:
+@transaction.atomic
+def comment_delete(*, comment: Comment, actor: Actor | None = None) -> None:
+    _audit(actor, "comment.delete", comment)  # first: a deleted row has no key to name
     comment.delete()
+
+
+def _audit(actor: Actor | None, action: str, comment: Comment) -> None:
+    if actor is not None:
+        details = {"job": str(comment.job_id), "at_s": comment.at_s}
+        audit_actor(actor, action, tenant=comment.tenant, target=comment, details=details)

@@ -9,6 +9,7 @@ from django.db.models import Count, Max
 from redis.exceptions import RedisError
 
 from analysis import corrections
+from cultivate.accounts.audit import Actor, audit_actor
 from cultivate.accounts.models import Tenant
 from cultivate.refusals import Refusal
 from jobs.models import Correction, Job
@@ -18,8 +19,8 @@ ACCURACY_CACHE_S = 600
 
 
 @transaction.atomic
-def correction_add(*, job: Job, author, kind: str, data: dict) -> Correction:
-    """Record one correction of a succeeded job's result.
+def correction_add(*, job: Job, author, kind: str, data: dict, actor: Actor | None = None) -> Correction:
+    """Record one correction of a succeeded job's result; audited as ``correction.<kind>`` by ``actor``.
 
     Raises:
       Refusal: ``not_ready`` before the job succeeded; ``bad_correction`` with the reason.
@@ -34,7 +35,10 @@ def correction_add(*, job: Job, author, kind: str, data: dict) -> Correction:
         clean = corrections.validate(result, kind, data, correction_list(job=job))
     except ValueError as exc:
         raise Refusal("bad_correction", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
-    return Correction.objects.create(tenant=job.tenant, job=job, author=author, kind=kind, data=clean)
+    made = Correction.objects.create(tenant=job.tenant, job=job, author=author, kind=kind, data=clean)
+    if actor is not None:
+        audit_actor(actor, f"correction.{kind}", tenant=job.tenant, target=job, details=made.data)
+    return made
 
 
 def correction_list(*, job: Job) -> list[dict]:

@@ -6,7 +6,6 @@ Thin views as in ``jobs.apis``; errors are raised and ``cultivate.api.errors`` s
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import (
     extend_schema,
 )
@@ -14,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cultivate.accounts.audit import audit_request
+from cultivate.accounts.audit import Actor
 from cultivate.api.authentication import caller
 from cultivate.api.pagination import PAGE_PARAMETERS, CreatedCursor
 from cultivate.api.permissions import ADMINS
@@ -106,9 +105,9 @@ class WebhookListApi(APIView):
     def post(self, request):
         data = WebhookCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            endpoint = deliveries.webhook_create(tenant=caller(request).tenant, **data.validated_data)
-            audit_request(request, "webhook.create", target=endpoint, details={"url": endpoint.url})
+        endpoint = deliveries.webhook_create(
+            tenant=caller(request).tenant, actor=_actor(request), **data.validated_data
+        )
         return Response(WebhookSecretOutput(endpoint).data, status=status.HTTP_201_CREATED)
 
 
@@ -136,9 +135,7 @@ class WebhookDetailApi(APIView):
         endpoint = _endpoint_or_404(request, endpoint_id)
         data = WebhookUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            endpoint = deliveries.webhook_update(endpoint=endpoint, **data.validated_data)
-            audit_request(request, "webhook.update", target=endpoint, details=_jsonable(data.validated_data))
+        endpoint = deliveries.webhook_update(endpoint=endpoint, actor=_actor(request), **data.validated_data)
         return Response(WebhookOutput(endpoint).data)
 
     @extend_schema(
@@ -146,9 +143,7 @@ class WebhookDetailApi(APIView):
     )
     def delete(self, request, endpoint_id):
         endpoint = _endpoint_or_404(request, endpoint_id)
-        with transaction.atomic():
-            audit_request(request, "webhook.delete", target=endpoint, details={"url": endpoint.url})
-            deliveries.webhook_delete(endpoint=endpoint)
+        deliveries.webhook_delete(endpoint=endpoint, actor=_actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -186,11 +181,9 @@ class RedeliverApi(APIView):
         delivery = deliveries.delivery_get(tenant=caller(request).tenant, delivery_id=delivery_id)
         if delivery is None or delivery.endpoint_id != endpoint.id:
             raise Refusal("not_found", "No such delivery.", status=404)
-        with transaction.atomic():
-            copy = deliveries.webhook_redeliver(delivery=delivery)
-            audit_request(request, "webhook.redeliver", target=endpoint, details={"delivery": str(delivery.id)})
+        copy = deliveries.webhook_redeliver(delivery=delivery, actor=_actor(request))
         return Response(DeliveryOutput(copy).data, status=status.HTTP_202_ACCEPTED)
 
 
-def _jsonable(data: dict) -> dict:
-    return {k: v if isinstance(v, (str, int, float, bool, list, type(None))) else str(v) for k, v in data.items()}
+def _actor(request) -> Actor:
+    return Actor.of(request, api_key=caller(request).key)

@@ -32,7 +32,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from cultivate.accounts.audit import audit_record
+from cultivate.accounts.audit import Actor, audit_actor, audit_record
 from cultivate.accounts.models import Tenant
 from cultivate.accounts.notify import mail_admins_of
 from cultivate.refusals import Refusal
@@ -49,7 +49,9 @@ USER_AGENT = "Cultivate-Webhooks/1"
 # --- endpoints ----------------------------------------------------------------------------
 
 
-def webhook_create(*, tenant: Tenant, url: str, events: list[str], description: str = "") -> WebhookEndpoint:
+def webhook_create(
+    *, tenant: Tenant, url: str, events: list[str], description: str = "", actor: Actor | None = None
+) -> WebhookEndpoint:
     """A new endpoint with a fresh secret.
 
     Raises:
@@ -65,13 +67,16 @@ def webhook_create(*, tenant: Tenant, url: str, events: list[str], description: 
                 f"An organisation can have at most {settings.WEBHOOK_MAX_ENDPOINTS} webhook endpoints; "
                 "remove one you no longer use first.",
             )
-        return WebhookEndpoint.objects.create(
+        endpoint = WebhookEndpoint.objects.create(
             tenant=tenant,
             url=url,
             events=events,
             description=description[:200],
             secret="whsec_" + secrets.token_urlsafe(32),
         )
+        if actor is not None:
+            audit_actor(actor, "webhook.create", tenant=tenant, target=endpoint, details={"url": endpoint.url})
+        return endpoint
 
 
 def webhook_update(
@@ -81,8 +86,13 @@ def webhook_update(
     events: list[str] | None = None,
     is_active=None,
     description: str | None = None,
+    actor: Actor | None = None,
 ) -> WebhookEndpoint:
-    """Change an endpoint; switching it back on clears its failure record."""
+    """Change an endpoint; switching it back on clears its failure record. With an ``actor``,
+    audited as ``webhook.enable`` or ``webhook.disable`` when only that changed, else
+    ``webhook.update`` with what was sent."""
+    sent = {"url": url, "events": events, "is_active": is_active, "description": description}
+    sent = {k: v for k, v in sent.items() if v is not None}
     if description is not None:
         endpoint.description = description[:200]
     if url is not None:
@@ -94,11 +104,32 @@ def webhook_update(
         if endpoint.is_active:
             endpoint.failing_since, endpoint.disabled_reason = None, ""
     endpoint.save()
+    if actor is not None:
+        action = (
+            ("webhook.enable" if endpoint.is_active else "webhook.disable")
+            if set(sent) == {"is_active"}
+            else "webhook.update"
+        )
+        audit_actor(
+            actor, action, tenant=endpoint.tenant, target=endpoint, details={k: _plain(v) for k, v in sent.items()}
+        )
     return endpoint
 
 
-def webhook_delete(*, endpoint: WebhookEndpoint) -> None:
+def _plain(value):
+    """A value as JSON keeps it (lists of strings stay lists)."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return str(value)
+
+
+@transaction.atomic
+def webhook_delete(*, endpoint: WebhookEndpoint, actor: Actor | None = None) -> None:
     """Remove an endpoint and its delivery log."""
+    if actor is not None:
+        audit_actor(actor, "webhook.delete", tenant=endpoint.tenant, target=endpoint, details={"url": endpoint.url})
     endpoint.delete()
 
 
@@ -156,7 +187,7 @@ def event_emit(*, tenant: Tenant | int, event: str, data: dict, endpoint_id=None
     return deliveries
 
 
-def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
+def webhook_redeliver(*, delivery: WebhookDelivery, actor: Actor | None = None) -> WebhookDelivery:
     """Send a past delivery again, as a new delivery with the same event id and body.
 
     Raises:
@@ -185,6 +216,9 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
             redelivery_of=delivery,
             next_attempt_at=timezone.now(),
         )
+        if actor is not None:
+            details = {"of": str(delivery.id), "endpoint": str(endpoint.id)}
+            audit_actor(actor, "webhook.redeliver", tenant=endpoint.tenant, target=copy, details=details)
         transaction.on_commit(lambda: delivery_enqueue(delivery_id=copy.id))
     return copy
 

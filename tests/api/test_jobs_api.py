@@ -319,7 +319,7 @@ def test_webhooks_over_the_api(api_alice, tenant_a, settings, redis_queues):
     assert api_alice.delete(f"/api/v1/webhooks/{endpoint_id}").status_code == 204
     assert not type(endpoint).objects.filter(id=endpoint_id).exists()
     actions = set(AuditEntry.objects.values_list("action", flat=True))
-    assert {"webhook.create", "webhook.update", "webhook.redeliver", "webhook.delete"} <= actions
+    assert {"webhook.create", "webhook.disable", "webhook.redeliver", "webhook.delete"} <= actions
 
 
 def test_every_error_has_the_one_shape(api_bob, db):
