@@ -22,6 +22,7 @@ STATUS = {
     "forbidden": 403,
     "priority_not_allowed": 403,
     "not_found": 404,
+    "short_chunk": 400,
     "wrong_offset": 409,
     "upload_incomplete": 409,
     "upload_closed": 409,
@@ -42,7 +43,8 @@ class Refusal(Exception):
     Attributes:
       code: Stable, machine-readable reason, e.g. ``"budget_exceeded"``.
       message: One sentence for people; no stack traces, no paths.
-      status: The HTTP status: given, else ``STATUS`` by code, else 400 (503 when not ``permanent``).
+      status: The HTTP status: given, else ``STATUS`` by code, else 400 (503 when not ``permanent``:
+        a passing fault on our side).
       permanent: False when the same request may succeed later (a chunk cut short, a tool missing).
       details: Anything else a client may use (field errors), or None.
     """
@@ -54,7 +56,7 @@ class Refusal(Exception):
         self.code = code
         self.message = message
         self.permanent = permanent
-        self.status = status or (STATUS.get(code, 400) if permanent else UNAVAILABLE)
+        self.status = status or STATUS.get(code) or (400 if permanent else UNAVAILABLE)
         self.details = details
 
     def __str__(self) -> str:

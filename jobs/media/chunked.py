@@ -4,9 +4,9 @@ The browser opens a session with the file's name and size (checked before any by
 sent), sends the file in chunks at the offset the server holds, asks for that offset after
 a reload or a dropped connection, and finishes the session with the job's options. The
 bytes wait in ``UPLOAD_PARTS_DIR/<session id>.part``; ``UploadSession.received`` says how
-many of them count. Finishing probes, hashes and stores the part through
-``uploads.video_from_path`` and creates the job with the session id as its idempotency key,
-so finishing twice gives the same job.
+many of them count. Finishing submits the part through ``job_submit`` (probed, hashed and
+stored by ``uploads.video_from_path``) with the session id as its idempotency key, so
+finishing twice gives the same job.
 """
 
 from __future__ import annotations

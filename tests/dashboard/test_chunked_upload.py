@@ -115,7 +115,8 @@ def test_it_resumes_from_the_servers_offset(client, bob, media_dir, redis_queues
 
     state = client.get(reverse("dashboard:upload_session", args=[session["id"]])).json()  # after a reload
     assert state["offset"] == CHUNK and state["status"] == "open" and state["job"] is None
-    assert finish(client, session["id"]).json()["error"]["code"] == "upload_incomplete"
+    early = finish(client, session["id"])
+    assert early.status_code == 409 and early.json()["error"]["code"] == "upload_incomplete"
     send_all(client, session["id"], data, start=state["offset"])
     job = Job.objects.get(id=finish(client, session["id"]).json()["job"]["id"])
     assert job.video.file.read() == data
