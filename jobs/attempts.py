@@ -32,6 +32,7 @@ from jobs import events, layout, metrics
 from jobs.billing import budgets, costs
 from jobs.dispatch import dispatch_later
 from jobs.models import Job, JobAttempt
+from jobs.review.headline import headline_of_result
 from jobs.selectors import job_state
 from jobs.webhooks import deliveries
 
@@ -161,6 +162,7 @@ def job_succeed(*, job_id, attempt: int, result: dict, stored_bytes: int = 0, us
             progress=100,
             result_file=name,
             timings=timings,
+            **headline_of_result(result),
             finished_at=now,
             updated_at=now,
         )

@@ -96,6 +96,12 @@ class Job(models.Model):
     estimated_cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
     cost = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     result_file = models.FileField(upload_to=_result_path, max_length=500, blank=True)
+    # The lesson's headline numbers, copied from its reviewed result (corrections included)
+    # so that lists sort and compare lessons without opening result files.
+    oeq_share = models.FloatField(null=True, blank=True)
+    mean_wait_s = models.FloatField(null=True, blank=True)
+    teacher_talk_share = models.FloatField(null=True, blank=True)
+    question_count = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)  # the worker's "still here", every few seconds
@@ -329,6 +335,7 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at_s = models.FloatField(help_text="Seconds from the start of the recording.")
     body = models.TextField(max_length=MAX_BODY)
+    shared = models.BooleanField(default=False, help_text="Shown in the lesson report sent to the teacher.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from cultivate.accounts.audit import Actor, audit_actor
 from cultivate.accounts.models import Tenant
 from cultivate.refusals import Refusal
 from jobs.models import Correction, Job
+from jobs.review.headline import headline_refresh
 from jobs.selectors import job_result
 
 ACCURACY_CACHE_S = 600
@@ -38,6 +39,7 @@ def correction_add(*, job: Job, author, kind: str, data: dict, actor: Actor | No
     made = Correction.objects.create(tenant=job.tenant, job=job, author=author, kind=kind, data=clean)
     if actor is not None:
         audit_actor(actor, f"correction.{kind}", tenant=job.tenant, target=job, details=made.data)
+    headline_refresh(job, corrections.apply(result, correction_list(job=job)))
     return made
 
 
