@@ -5,11 +5,15 @@ A socket is refused at the handshake unless its user is a member of an active te
 open, it also listens on two control groups (cultivate/accounts/sockets.py): removing the
 member or suspending the tenant closes it. As a second line, when an event arrives and the
 last check is older than ``RECHECK_EVERY_S``, access is checked again before the event is sent.
+
+A job socket opened with ``?comments=1`` also carries the lesson's comment events (the review
+page's comments script asks for them; the status script does not, and reads job state only).
 """
 
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -85,7 +89,8 @@ class _MemberConsumer(AsyncJsonWebsocketConsumer):
 
 
 class JobConsumer(_MemberConsumer):
-    """``/ws/jobs/<id>/``: the job's state now, then every change. Other tenants are refused."""
+    """``/ws/jobs/<id>/``: the job's state now, then every change. Other tenants are refused.
+    With ``?comments=1``, also its comments as they are added, deleted or marked shared."""
 
     async def connect(self):
         membership = await _active_membership(self.scope.get("user"))
@@ -94,9 +99,22 @@ class JobConsumer(_MemberConsumer):
         if state is None:
             await self.close()  # before accept: the handshake is refused, nothing leaks
             return
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        self.wants_comments = query.get("comments") == ["1"]
+        self.is_admin = membership.role == Membership.Role.ADMIN
         await self.join(membership, events.job_group(job_id))
         await self.accept()
         await self.send_json(state)
+
+    async def comment_event(self, event):
+        """``{"comment_event": kind, "comment": {...}}``, with this reader's right to delete it."""
+        if not self.wants_comments or event["tenant_id"] != self.tenant_id:
+            return  # the group is per job, and a job has one tenant: a second line all the same
+        if not await self.allowed():
+            return
+        can_delete = self.is_admin or (event["author_id"] is not None and event["author_id"] == self.user_id)
+        comment = {**event["comment"], "can_delete": can_delete}
+        await self.send_json({"comment_event": event["kind"], "comment": comment})
 
 
 class TenantConsumer(_MemberConsumer):

@@ -28,6 +28,7 @@ def test_a_coach_comments_at_the_players_time(bob, lesson_job, live_server, brow
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(page, live_server, bob)
     page.goto(f"{live_server.url}/jobs/{lesson_job.id}/")
+    page.get_by_role("tab", name="Comments").click()
     expect(page.locator("#comment-empty")).to_be_visible()
 
     page.wait_for_function("document.getElementById('source-player').readyState >= 1")
