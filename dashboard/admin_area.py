@@ -199,7 +199,7 @@ def key_revoke(request, key_id):
 @admin_required
 @require_GET
 def share_list(request):
-    """Every share link of the tenant's clips, active ones first, with a Revoke button."""
+    """Every share link of the tenant's clips and lesson reports, active ones first, with a Revoke button."""
     page = Paginator(shares.share_links_for_tenant(request.tenant), 50).get_page(request.GET.get("page"))
     return render(request, "dashboard/admin/shares.html", {"page": page, "links": page.object_list})
 
@@ -210,7 +210,8 @@ def share_revoke(request, link_id):
     link = shares.share_link_revoke(tenant=request.tenant, link_id=link_id, user=request.user, ip=client_ip(request))
     if link is None:
         raise Http404("No such share link")
-    messages.success(request, f"The link to clip {link.clip[:2]} of {link.job.video.original_name} was revoked.")
+    subject = shares.share_link_subject(link)
+    messages.success(request, f"The link to {subject} of {link.job.video.original_name} was revoked.")
     return redirect("dashboard:admin_shares")
 
 

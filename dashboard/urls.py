@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dashboard import admin_area, comments, corrections, ops, progress, shares, uploads, views
+from dashboard import admin_area, comments, corrections, ops, progress, report, shares, uploads, views
 
 app_name = "dashboard"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/output", views.job_output, name="job_output"),
     path("jobs/<uuid:job_id>/result.json", views.job_result_download, name="job_result"),
     path("jobs/<uuid:job_id>/source", views.job_source, name="job_source"),
+    path("jobs/<uuid:job_id>/report/", report.job_report, name="job_report"),
+    path("jobs/<uuid:job_id>/report.pdf", report.job_report_pdf, name="job_report_pdf"),
+    path("jobs/<uuid:job_id>/report/share", report.job_report_share, name="job_report_share"),
     re_path(
         r"^jobs/(?P<job_id>[0-9a-f-]{36})/highlights/(?P<name>\d{2}\.(?:mp4|jpg|vtt))$",
         views.job_artifact,
@@ -31,6 +34,8 @@ urlpatterns = [
     re_path(r"^s/(?P<token>[A-Za-z0-9_-]{1,100})$", shares.shared_clip, name="shared_clip"),
     path("jobs/<uuid:job_id>/comments", comments.comment_add, name="comment_add"),
     path("jobs/<uuid:job_id>/comments/<uuid:comment_id>/delete", comments.comment_delete, name="comment_delete"),
+    path("jobs/<uuid:job_id>/comments.json", comments.job_comments, name="job_comments"),
+    path("jobs/<uuid:job_id>/comments/<uuid:comment_id>/share", comments.comment_share, name="comment_share"),
     path("progress/", progress.teacher_progress, name="progress"),
     path("questions/", views.question_text, name="questions"),
     path("admin-area/", admin_area.budget, name="admin_budget"),

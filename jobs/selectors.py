@@ -6,12 +6,25 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, FloatField, Q, QuerySet, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Lower, NullIf
 
 from cultivate.accounts.models import Tenant
 from cultivate.api.authentication import caller
 from cultivate.refusals import Refusal
 from jobs.models import Job
+
+# What a list of jobs can be sorted on, by the name the lessons list's links use. The length
+# is read from the recording's probe (JSON) in the database, so sorting needs no extra column.
+# The date is plain ``created_at`` (no NULLS LAST: it is never null, and the index serves it).
+JOB_SORTS = {
+    "date": None,
+    "teacher": lambda: Lower(NullIf("teacher", Value(""))),  # no teacher sorts last, not first
+    "length": lambda: Cast(KeyTextTransform("duration_s", "video__probe"), FloatField()),
+    "oeq": lambda: F("oeq_share"),
+    "wait": lambda: F("mean_wait_s"),
+}
 
 
 def job_list(
@@ -23,12 +36,18 @@ def job_list(
     created_before=None,
     uploader: str | None = None,
     search: str = "",
+    teacher: str = "",
+    sort: str = "date",
+    descending: bool = True,
 ) -> QuerySet[Job]:
-    """The tenant's jobs, newest first, optionally filtered.
+    """The tenant's jobs, newest first unless sorted otherwise, optionally filtered.
 
     Args:
       uploader: A username, or an API key's prefix (``cvk_...``).
       search: Part of the recording's file name or the teacher's name.
+      teacher: The teacher's whole name, in any case.
+      sort: One of ``JOB_SORTS``; jobs without the value come last either way, and jobs
+        that tie come newest first.
     """
     jobs = Job.objects.filter(tenant=tenant).select_related("video", "created_by", "api_key")
     if statuses:
@@ -41,9 +60,14 @@ def job_list(
         jobs = jobs.filter(created_at__lt=created_before)
     if search:
         jobs = jobs.filter(Q(video__original_name__icontains=search) | Q(teacher__icontains=search))
+    if teacher:
+        jobs = jobs.filter(teacher__iexact=teacher)
     if uploader:
         jobs = jobs.filter(Q(created_by__username=uploader) | Q(api_key__prefix=uploader))
-    return jobs.order_by("-created_at")
+    if JOB_SORTS[sort] is None:
+        return jobs.order_by("-created_at" if descending else "created_at")
+    key = JOB_SORTS[sort]()
+    return jobs.order_by(key.desc(nulls_last=True) if descending else key.asc(nulls_last=True), "-created_at")
 
 
 def job_get(*, tenant: Tenant, job_id) -> Job | None:

@@ -30,3 +30,30 @@ def money(value) -> str:
         return ""
     places = 4 if abs(amount) < 1 else 2
     return f"{amount:,.{places}f} {settings.COST_CURRENCY}"
+
+
+@register.filter
+def headline(value, unit: str) -> str:
+    """A headline number as a coach reads it: ``42%``, ``2.4 s``, ``17`` (``–`` when unknown)."""
+    if value is None:
+        return "–"
+    if unit == "percent":
+        return f"{round(100 * value)}%"
+    if unit == "seconds":
+        return f"{value:.1f} s"
+    return f"{round(value)}"
+
+
+@register.filter
+def headline_change(card: dict) -> str:
+    """A card's change against the teacher's earlier lessons: ``+12 points``, ``-0.8 s``."""
+    change = card.get("change")
+    if change is None:
+        return ""
+    if card.get("trend") == "same":
+        return "about the same"
+    if card["unit"] == "percent":
+        return f"{100 * change:+.0f} points"
+    if card["unit"] == "seconds":
+        return f"{change:+.1f} s"
+    return f"{change:+.0f}"

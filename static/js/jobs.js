@@ -1,4 +1,4 @@
-// Live status on the jobs list over the tenant socket.
+// Live status on the lessons list (the dashboard home) over the tenant socket.
 (function () {
   "use strict";
   const table = document.querySelector("[data-live-tenant]");
@@ -23,7 +23,10 @@
     const bar = row.querySelector("[data-progress]");
     status.textContent = labels[state.status] || state.status;
     status.className = "status status-" + state.status;
+    const finished = ["succeeded", "failed", "cancelled"].includes(state.status);
     bar.value = state.progress;
-    bar.hidden = ["succeeded", "failed", "cancelled"].includes(state.status);
+    bar.hidden = finished;
+    const cancel = row.querySelector("[data-cancel]");
+    if (cancel && finished) cancel.remove();  // nothing left to cancel; a reload offers "Run again"
   });
 })();

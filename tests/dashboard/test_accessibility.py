@@ -98,6 +98,14 @@ def test_the_lessons_list_and_a_lessons_review_page_pass_axe(lessons, alice, liv
         sign_in(page, live_server, alice)
         paths = {f"lessons, {size}": "/", f"review, {size}": f"/jobs/{lessons.id}/"}
         found.update(check_pages(page, live_server.url, paths))
+        # The review page's other tabs and its Details, each as a coach opens it.
+        for tab in ("Questions", "Comments", "Speakers"):
+            page.get_by_role("tab", name=tab).click()
+            if broken := axe_violations(page):
+                found[f"review, {tab} tab, {size}"] = broken
+        page.locator("#details summary").click()
+        if broken := axe_violations(page):
+            found[f"review, Details open, {size}"] = broken
         page.close()
     assert not found, report(found)
 

@@ -78,7 +78,8 @@ def test_a_coach_uploads_and_watches_the_job_finish(bob, redis_queues, live_serv
     # reloads itself with the transcript.
     expect(page.locator("ol.transcript")).to_contain_text("plants", ignore_case=True, timeout=20_000)
     expect(page.locator("#job-status")).to_have_text("Succeeded")
-    expect(page.get_by_role("link", name="Download result JSON")).to_be_visible()
+    expect(page.get_by_role("link", name="Download the report (PDF)")).to_be_visible()
+    expect(page.get_by_text("Attempts")).to_have_count(0)  # engineering facts are for admins
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
     assert not errors
 

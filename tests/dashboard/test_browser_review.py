@@ -52,9 +52,10 @@ def test_a_coach_jumps_to_a_question_and_corrects_its_label(bob, reviewed_job, l
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(page, live_server, bob)
     page.goto(f"{live_server.url}/jobs/{reviewed_job.id}/")
-    share = page.locator(".tile", has_text="of questions open")
+    share = page.locator("[data-card=oeq_share] .card-value")
     expect(share).to_contain_text("50%")
 
+    page.get_by_role("tab", name="Questions").click()
     page.locator("ol.questions li", has_text="Is it cold?").locator("button.seek").click()
     t = page.evaluate("document.getElementById('source-player').currentTime")
     assert abs(t - 6.0) < 0.5, t
@@ -62,16 +63,19 @@ def test_a_coach_jumps_to_a_question_and_corrects_its_label(bob, reviewed_job, l
     # The transcript follows: the line being spoken at 6 s is marked; a word click seeks.
     page.evaluate("document.getElementById('source-player').pause()")
     page.evaluate("document.getElementById('source-player').currentTime = 5.5")
+    page.get_by_role("tab", name="Transcript").click()
     expect(page.locator("ol.transcript li.now")).to_contain_text("It will melt.")
     page.locator("ol.transcript .w", has_text="cold?").click()
     t = page.evaluate("document.getElementById('source-player').currentTime")
     assert abs(t - 6.67) < 0.3, t
 
+    page.get_by_role("tab", name="Questions").click()
     row = page.locator("ol.questions li", has_text="Is it cold?")
     row.get_by_label("Label of the question at").select_option("OEQ")
     row.get_by_role("button", name="Change").click()
     page.wait_for_load_state()
-    expect(page.locator(".tile", has_text="of questions open")).to_contain_text("100%")
+    expect(page.locator("[data-card=oeq_share] .card-value")).to_contain_text("100%")
+    page.get_by_role("tab", name="Questions").click()
     expect(page.locator("ol.questions li", has_text="Is it cold?")).to_contain_text("the machine said CEQ")
     snapshot(page, "review-corrected")
     assert errors == []
@@ -83,6 +87,7 @@ def test_a_coach_gives_a_stretch_to_a_new_speaker_and_merges_it_back(bob, review
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(page, live_server, bob)
     page.goto(f"{live_server.url}/jobs/{reviewed_job.id}/")
+    page.get_by_role("tab", name="Speakers").click()
     page.get_by_text("Correct the speakers").click()
 
     # "Is it cold?" (6-7 s) was the teacher's, the machine says; the coach hears someone else.
@@ -95,16 +100,18 @@ def test_a_coach_gives_a_stretch_to_a_new_speaker_and_merges_it_back(bob, review
     page.wait_for_load_state()
     expect(page.locator("#h-speakers + .split table")).to_contain_text("Other (S2) (added by a coach)")
     expect(page.locator("ol.questions")).not_to_contain_text("Is it cold?")  # not the teacher's question now
-    expect(page.locator(".tile", has_text="of questions open")).to_contain_text("100%")
+    expect(page.locator("[data-card=oeq_share] .card-value")).to_contain_text("100%")
 
+    # The page came back at #h-speakers, and that link opened the Speakers tab.
+    expect(page.get_by_role("tab", name="Speakers")).to_have_attribute("aria-selected", "true")
     page.get_by_text("Correct the speakers").click()
     page.get_by_label("Merge").select_option("S2")
     page.get_by_label("into").select_option("S0")
     page.get_by_role("button", name="Merge speakers").click()
     page.wait_for_load_state()
     expect(page.locator("#h-speakers + .split table")).to_contain_text("Teacher (S0) (merged: S2)")
-    expect(page.locator("ol.questions")).to_contain_text("Is it cold?")
-    expect(page.locator(".tile", has_text="of questions open")).to_contain_text("50%")
+    expect(page.locator("ol.questions")).to_contain_text("Is it cold?")  # in the Questions tab, not shown
+    expect(page.locator("[data-card=oeq_share] .card-value")).to_contain_text("50%")
     page.get_by_text("Correct the speakers").click()
     snapshot(page, "review-speakers-merged")
     assert errors == []

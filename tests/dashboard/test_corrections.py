@@ -140,7 +140,7 @@ def test_the_tenant_keeps_a_record_of_changed_labels(client, bob, job_a, tenant_
     correct(client, other, kind="add", start="20", text="Tell me.", label="OEQ")
     page = client.get(reverse("dashboard:home")).content.decode()
     assert (
-        "coaches kept 75% of the machine's labels (1 of 4 changed, 1 missed question added) over 2 reviewed jobs"
+        "coaches kept 75% of the machine's labels (1 of 4 changed, 1 missed question added) over 2 reviewed lessons"
         in page
     )
 
