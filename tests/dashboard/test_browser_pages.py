@@ -8,6 +8,8 @@ so the review page shows what a coach sees. With SCREENSHOT_DIR set, each page i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cultivate.accounts.models import Membership
@@ -17,6 +19,7 @@ from jobs.models import Job
 from jobs.review import comments
 from tests.conftest import run_worker_process, uploaded
 from tests.dashboard.test_browser import _in_thread, browser, sign_in, snapshot  # noqa: F401  (browser is a fixture)
+from tests.dashboard.test_report import pdf_text
 from tests.dialogue import lesson_turns
 from tests.dialogue import render as render_dialogue
 from tests.factories import MembershipFactory
@@ -85,6 +88,7 @@ def test_key_pages_fit_a_phone_and_a_laptop_without_errors(analysed, alice, live
             assert page.title(), name
             snapshot(page, f"{name}-{size}")
         check_first_screen(page, f"{live_server.url}/jobs/{job.id}/")
+        check_report_download(page)
         assert problems == [], problems
         page.close()
 
@@ -154,6 +158,17 @@ def check_first_screen(page, url: str) -> None:
     page.locator("#details summary").click()
     page.locator("#details table.attempts").scroll_into_view_if_needed()
     assert page.evaluate(FIRST_SCREEN_TEXT, ["Attempts", "Worker"]) != []
+
+
+def check_report_download(page) -> None:
+    """The report downloads as a one-page PDF whose text holds the numbers on the cards."""
+    values = [v.strip() for v in page.locator(".headline-card .card-value").all_inner_texts()]
+    assert len(values) == 4 and all(v != "–" for v in values), values
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the report (PDF)").click()
+    pages, text = pdf_text(Path(download.value.path()).read_bytes())
+    assert pages == 1
+    assert all(v in text for v in values), (values, text[:400])
 
 
 def check_keys_and_seeking(page) -> None:
