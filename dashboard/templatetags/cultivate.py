@@ -35,13 +35,9 @@ def money(value) -> str:
 @register.filter
 def headline(value, unit: str) -> str:
     """A headline number as a coach reads it: ``42%``, ``2.4 s``, ``17`` (``–`` when unknown)."""
-    if value is None:
-        return "–"
-    if unit == "percent":
-        return f"{round(100 * value)}%"
-    if unit == "seconds":
-        return f"{value:.1f} s"
-    return f"{round(value)}"
+    from jobs.review.headline import headline_text
+
+    return headline_text(value, unit)
 
 
 @register.filter

@@ -4,6 +4,7 @@ with the same teacher's earlier lessons for the cards at the top of the review p
 from __future__ import annotations
 
 from django.db.models import Avg, Count
+from django.template.defaultfilters import floatformat
 
 from jobs.models import Job
 
@@ -20,6 +21,18 @@ def headline_of_result(result: dict) -> dict:
         "teacher_talk_share": m.get("teacher_talk_share"),
         "question_count": m.get("question_count"),
     }
+
+
+def headline_text(value, unit: str, *, mean: bool = False) -> str:
+    """A headline number as a coach reads it: ``42%``, ``2.4 s``, ``17`` (``–`` when unknown);
+    a ``mean`` count keeps one decimal (``4.5`` questions a lesson)."""
+    if value is None:
+        return "–"
+    if unit == "percent":
+        return f"{floatformat(100 * value, 0)}%"
+    if unit == "seconds":
+        return f"{floatformat(value, 1)} s"
+    return floatformat(value, 1 if mean else 0)
 
 
 def headline_refresh(job: Job, reviewed: dict | None) -> None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from jobs.models import Job
 from jobs.review.comments import comment_list
 from jobs.review.corrections import job_review
-from jobs.review.headline import WAIT_GOAL_S, headline_cards
+from jobs.review.headline import WAIT_GOAL_S, headline_cards, headline_text
 from jobs.review.report_charts import CLOSED, OPEN, OTHER, TEACHER, bar_chart, legend, wait_chart
 
 TEMPLATE = "dashboard/report.html"
@@ -107,7 +107,7 @@ def _card(card: dict) -> dict:
     out = {
         "key": card["key"],
         "title": card["title"],
-        "value": _number(card["value"], unit),
+        "value": headline_text(card["value"], unit),
         "caption": card["caption"],
         "aim": AIMS.get(card["key"], ""),
         "met_goal": card["met_goal"],
@@ -115,7 +115,7 @@ def _card(card: dict) -> dict:
         "change": "",
     }
     if card["earlier"] is not None and n:
-        out["earlier"] = f"Earlier lessons: {_number(card['earlier'], unit, mean=True)} ({n})"
+        out["earlier"] = f"Earlier lessons: {headline_text(card['earlier'], unit, mean=True)} ({n})"
     if card["change"] is not None and card["trend"]:
         if card["trend"] == "same":
             out["change"] = "About the same as before"
@@ -123,16 +123,6 @@ def _card(card: dict) -> dict:
             word = "better" if card["good"] else "worse"
             out["change"] = f"{_change(card['change'], unit)} on earlier lessons ({word})"
     return out
-
-
-def _number(value, unit: str, *, mean: bool = False) -> str:
-    if value is None:
-        return "–"
-    if unit == "percent":
-        return f"{floatformat(100 * value, 0)}%"
-    if unit == "seconds":
-        return f"{floatformat(value, 1)} s"
-    return floatformat(value, 1 if mean else 0)
 
 
 def _change(change: float, unit: str) -> str:
