@@ -128,13 +128,19 @@ const reviewTabs = (function () {
     questions.mark(questions.items[i]);
   }
 
+  // Keys are the page's except where they type (fields) or, for Space, where Space already
+  // does something (a button, a link, the player's own controls).
   function typing(el) {
-    return !!el && (el.isContentEditable || !!el.closest("input, textarea, select, button, a, summary, video, audio, [role=tab]"));
+    return !!el && (el.isContentEditable || !!el.closest("input, textarea, select"));
+  }
+  function spaceTaken(el) {
+    return !!el && !!el.closest("button, a, summary, video, audio, [role=tab]");
   }
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented || typing(event.target)) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     if (key === " ") {
+      if (spaceTaken(event.target)) return;
       event.preventDefault();
       if (player.paused) player.play().catch(function () {}); else player.pause();
     } else if (key === "j" || key === "k") {

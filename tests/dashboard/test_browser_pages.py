@@ -185,8 +185,7 @@ def check_keys_and_seeking(page) -> None:
 
     page.evaluate(f"{player}.currentTime = 0")
     page.wait_for_function(f"{player}.currentTime === 0")
-    page.locator("h1").click()  # the keys act where nothing takes typing
-    page.keyboard.press("k")
+    page.keyboard.press("k")  # focus is on the question's time button: K still means "next question"
     page.wait_for_function(f"Math.abs({player}.currentTime - {starts[0]}) < 0.05")
     page.keyboard.press("k")
     page.wait_for_function(f"Math.abs({player}.currentTime - {starts[1]}) < 0.05")
@@ -196,6 +195,7 @@ def check_keys_and_seeking(page) -> None:
     page.wait_for_function(f"Math.abs({player}.currentTime - {starts[1]}) < 0.05")
     assert questions.nth(1).get_attribute("aria-current") == "true"
 
+    page.locator("h1").click()  # Space on a button presses it; elsewhere it plays and pauses
     page.keyboard.press(" ")
     page.wait_for_function(f"!{player}.paused")
     page.keyboard.press(" ")
