@@ -23,7 +23,7 @@ RUN pip install -r requirements.txt && pip install --no-deps -r requirements-mod
 COPY . .
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
  && useradd --system --home /var/lib/cultivate cultivate \
- && mkdir -p /var/lib/cultivate/media /var/lib/cultivate/upload-parts && chown -R cultivate /var/lib/cultivate
+ && mkdir -p /var/lib/cultivate/media && chown -R cultivate /var/lib/cultivate
 
 USER cultivate
 EXPOSE 8000

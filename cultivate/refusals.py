@@ -26,6 +26,7 @@ STATUS = {
     "wrong_offset": 409,
     "upload_incomplete": 409,
     "upload_closed": 409,
+    "upload_lost": 409,
     "webhook_disabled": 409,
     "webhook_limit": 409,
     "budget_exceeded": 402,

@@ -210,34 +210,37 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # empty until collectstatic; Whi
 WHITENOISE_USE_FINDERS = True
 
 # Uploaded media and results. Local disk by default; any django-storages backend by name,
-# e.g. STORAGE_BACKEND=storages.backends.s3.S3Storage with STORAGE_OPTIONS='{"bucket_name": "..."}'.
+# e.g. STORAGE_BACKEND=storages.backends.s3.S3Storage with STORAGE_OPTIONS='{"bucket_name": "..."}',
+# or storages.backends.azure_storage.AzureStorage with '{"connection_string": "...", "azure_container": "..."}'
+# (boto3 and azure-storage-blob are installed for them).
 MEDIA_ROOT = Path(_env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 try:
     _storage_options = json.loads(_env("STORAGE_OPTIONS", "{}"))
 except json.JSONDecodeError as exc:
     raise ImproperlyConfigured(f"STORAGE_OPTIONS must be a JSON object: {exc}") from None
+_storage_backend = _env("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+if _storage_backend == "storages.backends.azure_storage.AzureStorage":
+    _storage_backend = "cultivate.storage.AzureStorage"  # the same backend, listing folders as Django does
 STORAGES = {
-    "default": {
-        "BACKEND": _env("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
-        "OPTIONS": _storage_options,
-    },
+    "default": {"BACKEND": _storage_backend, "OPTIONS": _storage_options},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# An object read from S3 is buffered in memory up to this, then in a temporary file
+# (django-storages' default, 0, would hold a whole recording in memory).
+AWS_S3_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 # Uploads always go to a temporary file so they can be hashed and probed without holding
 # a large video in memory.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = _env("FILE_UPLOAD_TEMP_DIR") or None
 MAX_UPLOAD_BYTES = _env_number("MAX_UPLOAD_BYTES", 8 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-# Chunked, resumable uploads (the upload page): the size of each chunk the browser sends,
-# and where the bytes received so far wait (one part file per upload session) until the
-# upload is finished and moved into storage. Keep it on the same disk as MEDIA_ROOT so
-# finishing is a rename, and shared between web processes that serve the same users.
+# Chunked, resumable uploads (the upload page): the size of each chunk the browser sends.
+# The chunks received so far wait in storage, one object each, until the upload is finished
+# (jobs/media/chunked.py), so any web process may take the next one.
 UPLOAD_CHUNK_BYTES = _env_number("UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)
 if UPLOAD_CHUNK_BYTES < 64 * 1024:
     raise ImproperlyConfigured("UPLOAD_CHUNK_BYTES must be at least 65536")
-UPLOAD_PARTS_DIR = Path(_env("UPLOAD_PARTS_DIR", str(DATA_DIR / "upload-parts")))
 UPLOAD_ABANDONED_AFTER_S = _env_number("UPLOAD_ABANDONED_AFTER_S", 2 * 24 * 3600)  # the reconciler sweeps them
 
 # Redis carries the job queues and the live-progress channel layer.

@@ -1,9 +1,10 @@
 """Where a recording's and a job's files live in storage: the one module that spells the folders.
 
-A recording is stored under ``videos/<tenant>/<video>/``. Each attempt at a job writes under a folder of its own,
-``results/<tenant>/<job>/attempts/<n>/`` (the result document, highlight clips, a
-conversion's output), so an attempt that lost its job (declared lost, cancelled) can only
-ever remove what it wrote itself, never the files of the attempt that won. A finished
+A recording is stored under ``videos/<tenant>/<video>/``, and the chunks of an unfinished
+chunked upload under ``upload-parts/<upload session>/``. Each attempt at a job writes under a
+folder of its own, ``results/<tenant>/<job>/attempts/<n>/`` (the result document, highlight
+clips, a conversion's output), so an attempt that lost its job (declared lost, cancelled) can
+only ever remove what it wrote itself, never the files of the attempt that won. A finished
 job's files are those of its last attempt (``Job.current_attempt``); jobs finished before
 attempts had folders keep theirs directly under the job's folder.
 """
@@ -61,6 +62,20 @@ def clips_folder(job: Job) -> str:
 def clip_path(job: Job, name: str) -> str:
     """The storage name of highlight file ``name`` (``01.mp4``, ``01.jpg``, ``01.vtt``) of a job."""
     return f"{clips_folder(job)}/{name}"
+
+
+UPLOAD_PARTS_FOLDER = "upload-parts"
+
+
+def upload_parts_folder(session_id) -> str:
+    """The folder of an unfinished chunked upload: one object per chunk received."""
+    return f"{UPLOAD_PARTS_FOLDER}/{session_id}"
+
+
+def upload_part_path(session_id, offset: int) -> str:
+    """The storage name of the chunk that starts at byte ``offset`` of an upload (zero-padded,
+    so the names sort as the offsets do)."""
+    return f"{upload_parts_folder(session_id)}/{int(offset):016d}"
 
 
 def stored_names(folder: str) -> list[str]:

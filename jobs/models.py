@@ -377,14 +377,14 @@ class Correction(models.Model):
 
 
 class UploadSession(models.Model):
-    """A chunked, resumable upload. The bytes received so far wait in a part file under
-    ``UPLOAD_PARTS_DIR`` (named by the id); ``received`` says how many of them count, so a
-    chunk cut off half-way is simply written over by the next one."""
+    """A chunked, resumable upload. The chunks received so far wait in storage, one object
+    each under ``upload-parts/<id>/`` (``jobs.layout``); ``received`` says how many bytes
+    count, so a chunk whose count never committed is simply written over by the next one."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
-        COMPLETE = "complete", "Complete"  # became a Video and a Job; the part is gone
-        ABORTED = "aborted", "Aborted"  # cancelled, refused or abandoned; the part is gone
+        COMPLETE = "complete", "Complete"  # became a Video and a Job; its chunks are gone
+        ABORTED = "aborted", "Aborted"  # cancelled, refused or abandoned; its chunks are gone
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="upload_sessions")

@@ -94,7 +94,7 @@ def reconcile(*, lost_after_s: float | None = None, grace_s: float = 10) -> dict
         ):
             counts["webhooks"] += 1
 
-    # Chunked uploads abandoned for UPLOAD_ABANDONED_AFTER_S: their part files go.
+    # Chunked uploads abandoned for UPLOAD_ABANDONED_AFTER_S: their stored chunks go.
     counts["uploads"] = chunked.upload_sessions_sweep(idle_s=settings.UPLOAD_ABANDONED_AFTER_S)
 
     _clean_registries()

@@ -1,34 +1,46 @@
-"""Chunked, resumable uploads: a session per file, chunks appended in order, then one job.
+"""Chunked, resumable uploads: a session per file, chunks stored in order, then one job.
 
 The browser opens a session with the file's name and size (checked before any byte is
 sent), sends the file in chunks at the offset the server holds, asks for that offset after
-a reload or a dropped connection, and finishes the session with the job's options. The
-bytes wait in ``UPLOAD_PARTS_DIR/<session id>.part``; ``UploadSession.received`` says how
-many of them count. Finishing submits the part through ``job_submit`` (probed, hashed and
-stored by ``uploads.video_from_path``) with the session id as its idempotency key, so
-finishing twice gives the same job.
+a reload or a dropped connection, and finishes the session with the job's options.
+
+Each chunk is an object of its own in storage, ``upload-parts/<session id>/<offset>``
+(``jobs.layout``), and ``UploadSession.received`` says how many bytes count: every web
+replica sees the same storage and the same row, so each chunk, and the finish, may reach a
+different one. A chunk is read whole into a local temporary file first (a body that ends
+early stores nothing), then stored while the session's row is locked (``SELECT ... FOR
+UPDATE NOWAIT``); a second request for the same session meanwhile, on any replica, is told
+the offset instead of waiting. Finishing joins the chunks, in order, into one local
+temporary file and submits it through ``job_submit`` (probed, hashed and stored by
+``uploads.video_from_path``) with the session id as its idempotency key, so finishing twice
+gives the same job. The chunks are deleted then, and when an upload is aborted or abandoned.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
+import tempfile
+import uuid
+from contextlib import contextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import OperationalError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from cultivate.accounts.audit import Actor
 from cultivate.accounts.models import Tenant
 from cultivate.refusals import Refusal
+from jobs import layout
 from jobs.media import uploads
 from jobs.media.submit import job_submit
 from jobs.models import Job, UploadSession
 
-READ_BLOCK = 1 << 20  # a chunk is streamed to disk this much at a time, never held whole
+READ_BLOCK = 1 << 20  # a chunk is streamed this much at a time, never held whole
 
 
 class OffsetMismatch(Refusal):
@@ -63,12 +75,9 @@ def upload_session_create(*, tenant: Tenant, user, name: str, size: int) -> Uplo
     uploads.upload_check(name=name, size=size)
     Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
     _check_open_uploads(tenant=tenant, user=user, size=size)
-    session = UploadSession.objects.create(
+    return UploadSession.objects.create(
         tenant=tenant, user=user, name=name, size=size, chunk_bytes=settings.UPLOAD_CHUNK_BYTES
     )
-    _parts_dir().mkdir(parents=True, exist_ok=True)
-    part_path(session).touch()
-    return session
 
 
 def _check_open_uploads(*, tenant: Tenant, user, size: int) -> None:
@@ -107,16 +116,17 @@ def _check_open_uploads(*, tenant: Tenant, user, size: int) -> None:
 
 
 def upload_session_append(*, session: UploadSession, offset: int, length: int, stream) -> int:
-    """Write one chunk of ``length`` bytes read from ``stream`` at ``offset``.
+    """Store one chunk of ``length`` bytes read from ``stream`` at ``offset``.
 
-    The part file is locked while it is written, so two requests for the same session
-    cannot interleave; ``received`` only moves once the whole chunk is on disk.
+    The chunk is read whole (to a local temporary file) before anything is stored, then
+    stored and counted under the session's row lock, so two requests for the same session
+    cannot both store a chunk at one offset; ``received`` only moves once the chunk is stored.
 
     Returns:
       The new offset (bytes received).
     Raises:
       OffsetMismatch: ``offset`` is not where the session stands (a chunk out of order, a
-        repeat, or another request writing now); ``.offset`` is where it stands.
+        repeat, or another request storing one now); ``.offset`` is where it stands.
       Refusal: ``upload_closed``; ``bad_chunk`` for an empty, oversized or overlong
         chunk; ``short_chunk`` (not permanent) when the body ended early.
     """
@@ -128,32 +138,46 @@ def upload_session_append(*, session: UploadSession, offset: int, length: int, s
             "bad_chunk",
             f"A chunk must hold 1 to {session.chunk_bytes} bytes and end by byte {session.size} of the file.",
         )
-    path = part_path(session)
-    if not path.exists():
-        raise Refusal("upload_closed", "This upload is no longer open; start it again.")
-    with open(path, "r+b") as part:
-        try:
-            fcntl.flock(part, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise OffsetMismatch(session.received) from None  # another request is writing
-        session.refresh_from_db(fields=["received", "status"])
-        _check_open(session)
-        if offset != session.received:
-            raise OffsetMismatch(session.received)
-        part.truncate(offset)  # drop what a chunk cut off half-way left behind
-        part.seek(offset)
-        written = _copy(stream, part, length)
+    with tempfile.TemporaryFile(prefix="chunk-", dir=settings.FILE_UPLOAD_TEMP_DIR) as chunk:
+        written = _copy(stream, chunk, length)
         if written != length:
             raise Refusal(
                 "short_chunk", f"Only {written} of the chunk's {length} bytes arrived; send it again.", permanent=False
             )
-        part.flush()
-        os.fsync(part.fileno())
-        UploadSession.objects.filter(id=session.id, received=offset).update(
-            received=offset + length, updated_at=timezone.now()
-        )
+        try:
+            _store_chunk(session, offset, length, chunk)
+        except OperationalError:  # the row is locked: another request is storing a chunk now
+            raise OffsetMismatch(session.received) from None
     session.received = offset + length
     return session.received
+
+
+@transaction.atomic
+def _store_chunk(session: UploadSession, offset: int, length: int, chunk) -> None:
+    """Store a chunk read in full as the object at ``offset``, and count it, under the
+    session's row lock (held until the count commits).
+
+    Raises:
+      OperationalError: another request holds the lock (PostgreSQL's NOWAIT; on SQLite,
+        which has no row locks, the database's write lock that the update takes).
+      OffsetMismatch, Refusal: the session moved on or closed since it was read.
+    """
+    locked = UploadSession.objects.select_for_update(nowait=True).get(id=session.id)
+    _check_open(locked)
+    if offset != locked.received:
+        raise OffsetMismatch(locked.received)
+    claimed = UploadSession.objects.filter(id=locked.id, status=UploadSession.Status.OPEN, received=offset).update(
+        received=offset + length, updated_at=timezone.now()
+    )
+    if not claimed:  # only where FOR UPDATE locks nothing (SQLite): another request got there first
+        raise OffsetMismatch(UploadSession.objects.values_list("received", flat=True).get(id=locked.id))
+    name = layout.upload_part_path(session.id, offset)
+    default_storage.delete(name)  # one stored by a chunk whose count was rolled back
+    chunk.seek(0)
+    stored = default_storage.save(name, File(chunk, name=name))
+    if stored != name:  # the storage renamed it: the chunk could never be found again
+        default_storage.delete(stored)
+        raise RuntimeError(f"storage saved chunk {name} as {stored}")
 
 
 def upload_session_finish(*, session: UploadSession, actor: Actor, job_fields: dict) -> tuple[Job, bool]:
@@ -167,8 +191,9 @@ def upload_session_finish(*, session: UploadSession, actor: Actor, job_fields: d
       The job, and whether this call created it (False: an earlier finish did).
     Raises:
       Refusal: ``upload_incomplete`` or ``upload_closed`` (the session is left as it
-        is); any refusal of the file or the job (not media, too long, over budget...), after
-        which the session is aborted and nothing is kept.
+        is); ``upload_lost`` when a stored chunk is missing; any refusal of the file or the
+        job (not media, too long, over budget...). After any but the first two the session
+        is aborted and nothing is kept.
     """
     try:
         with transaction.atomic():
@@ -182,16 +207,17 @@ def upload_session_finish(*, session: UploadSession, actor: Actor, job_fields: d
                     f"Only {locked.received} of {locked.size} bytes have arrived; send the rest first.",
                     permanent=False,
                 )
-            submitted = job_submit(
-                tenant=locked.tenant,
-                actor=actor,
-                recording=lambda: uploads.video_from_path(
-                    tenant=locked.tenant, uploader=actor.signed_in_user, path=part_path(locked), name=locked.name
-                ),
-                idempotency_key=str(locked.id),
-                audit_details={"chunked": True},
-                **job_fields,
-            )
+            with _joined(locked) as path:
+                submitted = job_submit(
+                    tenant=locked.tenant,
+                    actor=actor,
+                    recording=lambda: uploads.video_from_path(
+                        tenant=locked.tenant, uploader=actor.signed_in_user, path=path, name=locked.name
+                    ),
+                    idempotency_key=str(locked.id),
+                    audit_details={"chunked": True},
+                    **job_fields,
+                )
             job = submitted.job
             UploadSession.objects.filter(id=locked.id).update(
                 status=UploadSession.Status.COMPLETE, job=job, updated_at=timezone.now()
@@ -200,8 +226,37 @@ def upload_session_finish(*, session: UploadSession, actor: Actor, job_fields: d
         if exc.code not in ("upload_incomplete", "upload_closed"):
             upload_session_abort(session=session)
         raise
-    part_path(session).unlink(missing_ok=True)  # storage was remote: the part was copied, not moved
+    _parts_delete(session.id)
     return job, submitted.created
+
+
+@contextmanager
+def _joined(session: UploadSession):
+    """A local temporary file holding the session's chunks in order (removed afterwards,
+    unless storage moved it into place).
+
+    Raises:
+      Refusal: ``upload_lost`` when a chunk the session counts is not in storage.
+    """
+    fd, path = tempfile.mkstemp(prefix="upload-", suffix=Path(session.name).suffix, dir=settings.FILE_UPLOAD_TEMP_DIR)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            offset = 0
+            while offset < session.received:
+                name = layout.upload_part_path(session.id, offset)
+                copied = 0
+                if default_storage.exists(name):
+                    with default_storage.open(name, "rb") as part:
+                        copied = _copy(part, out, session.received - offset)
+                if not copied:
+                    raise Refusal(
+                        "upload_lost",
+                        f"Part of this upload (from byte {offset}) is missing from storage; start it again.",
+                    )
+                offset += copied
+        yield path
+    finally:
+        Path(path).unlink(missing_ok=True)
 
 
 def upload_session_abort(*, session: UploadSession) -> None:
@@ -211,12 +266,13 @@ def upload_session_abort(*, session: UploadSession) -> None:
     )
     session.refresh_from_db(fields=["status"])
     if session.status == UploadSession.Status.ABORTED:
-        part_path(session).unlink(missing_ok=True)
+        _parts_delete(session.id)
 
 
 def upload_sessions_sweep(*, idle_s: float = 2 * 24 * 3600) -> int:
-    """Abort open uploads nobody has added to for ``idle_s`` and delete their parts, and
-    delete part files that no open session owns. Returns how many sessions were aborted.
+    """Abort open uploads nobody has added to for ``idle_s`` and delete their chunks, and
+    delete chunks that no open session owns (a finish or an abort stopped before deleting
+    them, a tenant deleted with its sessions). Returns how many sessions were aborted.
     (For the reconciler or a cron job.)"""
     stale = UploadSession.objects.filter(
         status=UploadSession.Status.OPEN, updated_at__lt=timezone.now() - timedelta(seconds=idle_s)
@@ -225,15 +281,19 @@ def upload_sessions_sweep(*, idle_s: float = 2 * 24 * 3600) -> int:
     for session in stale:
         upload_session_abort(session=session)
         count += 1
-    folder = _parts_dir()
-    if folder.is_dir():
-        open_ids = {
-            str(i) for i in UploadSession.objects.filter(status=UploadSession.Status.OPEN).values_list("id", flat=True)
-        }
-        cutoff = timezone.now().timestamp() - idle_s
-        for part in folder.glob("*.part"):
-            if part.stem not in open_ids and part.stat().st_mtime < cutoff:
-                part.unlink(missing_ok=True)
+    try:
+        folders, _ = default_storage.listdir(layout.UPLOAD_PARTS_FOLDER)
+    except FileNotFoundError:  # local storage before the first chunk
+        folders = []
+    ids = {name for name in folders if _is_uuid(name)}
+    # Chunks are only stored under an open session's row lock, so a folder whose session is
+    # not open now will never be added to again.
+    still_open = {
+        str(i)
+        for i in UploadSession.objects.filter(id__in=ids, status=UploadSession.Status.OPEN).values_list("id", flat=True)
+    }
+    for session_id in ids - still_open:
+        _parts_delete(session_id)
     return count
 
 
@@ -250,17 +310,24 @@ def upload_session_state(session: UploadSession) -> dict:
     }
 
 
-def part_path(session: UploadSession) -> Path:
-    return _parts_dir() / f"{session.id}.part"
-
-
-def _parts_dir() -> Path:
-    return Path(settings.UPLOAD_PARTS_DIR)
+def _parts_delete(session_id) -> None:
+    """Delete an upload's stored chunks (and, on local storage, their emptied folder)."""
+    folder = layout.upload_parts_folder(session_id)
+    layout.delete_names(layout.stored_names(folder))
+    with suppress(NotImplementedError, OSError):  # object storage has no folders; or it is gone already
+        os.rmdir(default_storage.path(folder))
 
 
 def _check_open(session: UploadSession) -> None:
     if session.status != UploadSession.Status.OPEN:
         raise Refusal("upload_closed", f"This upload is {session.get_status_display().lower()}; start it again.")
+
+
+def _is_uuid(name: str) -> bool:
+    try:
+        return str(uuid.UUID(name)) == name
+    except ValueError:
+        return False
 
 
 def _copy(stream, out, length: int) -> int:

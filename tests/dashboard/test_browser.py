@@ -152,13 +152,12 @@ def _in_thread(fn):
 
 
 def test_a_dropped_upload_resumes_from_the_servers_offset_after_a_reload(
-    bob, redis_queues, live_server, media_dir, settings, tmp_path, browser
+    bob, redis_queues, live_server, media_dir, settings, browser
 ):
     from jobs.models import Job, UploadSession
 
     chunk = 2 * 1024 * 1024
     settings.UPLOAD_CHUNK_BYTES = chunk
-    settings.UPLOAD_PARTS_DIR = tmp_path / "parts"
     clip = media_dir / "lesson.mp4"
     assert clip.stat().st_size > 2 * chunk  # several chunks
     page = browser.new_page(viewport={"width": 375, "height": 800})
@@ -204,9 +203,8 @@ def test_a_dropped_upload_resumes_from_the_servers_offset_after_a_reload(
 
 
 def test_several_files_are_queued_each_with_its_own_progress(
-    bob, redis_queues, live_server, media_dir, tmp_path, settings, browser
+    bob, redis_queues, live_server, media_dir, settings, browser
 ):
-    settings.UPLOAD_PARTS_DIR = tmp_path / "parts"
     page = browser.new_page(viewport={"width": 375, "height": 800})
     sign_in(page, live_server, bob)
     page.goto(f"{live_server.url}/upload/")

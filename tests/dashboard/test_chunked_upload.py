@@ -1,14 +1,22 @@
-"""Chunked, resumable uploads: a session, chunks in order, resume from the server's offset, one job."""
+"""Chunked, resumable uploads: a session, chunks in order, resume from the server's offset, one job.
+
+The chunks wait in storage (local storage here; tests/storage runs the same on S3 and Azure)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from cultivate.accounts.models import AuditEntry
+from jobs import layout
 from jobs.media import chunked
 from jobs.models import Job, UploadSession, Video
 from tests.conftest import login
@@ -17,9 +25,13 @@ CHUNK = 1024 * 1024
 
 
 @pytest.fixture(autouse=True)
-def _parts(settings, tmp_path):
-    settings.UPLOAD_PARTS_DIR = tmp_path / "parts"
+def _chunks(settings):
     settings.UPLOAD_CHUNK_BYTES = CHUNK
+
+
+def parts_left(settings) -> list[Path]:
+    """Every chunk still stored, and every folder left for one (storage is the local disk here)."""
+    return sorted((Path(settings.MEDIA_ROOT) / layout.UPLOAD_PARTS_FOLDER).rglob("*"))
 
 
 def json_headers(**extra):
@@ -59,7 +71,7 @@ def upload(client, path, name=None, **options):
     return session, finish(client, session["id"], **options)
 
 
-def test_it_uploads_in_chunks_and_queues_one_job(client, bob, media_dir, redis_queues):
+def test_it_uploads_in_chunks_and_queues_one_job(client, bob, media_dir, redis_queues, settings):
     data = (media_dir / "lesson.mp4").read_bytes()
     login(client, bob)
     response = create(client, "lesson.mp4", len(data))
@@ -68,6 +80,10 @@ def test_it_uploads_in_chunks_and_queues_one_job(client, bob, media_dir, redis_q
     assert session["offset"] == 0 and session["chunk_bytes"] == CHUNK and session["size"] == len(data)
 
     assert send_all(client, session["id"], data) == len(data)
+    offsets = range(0, len(data), CHUNK)
+    assert sorted(layout.stored_names(layout.upload_parts_folder(session["id"]))) == [
+        layout.upload_part_path(session["id"], offset) for offset in offsets
+    ]  # one object per chunk, named by its offset
     response = finish(client, session["id"], priority="low", speakers="3", blur_others="1", teacher="Ms  Rivera")
     assert response.status_code == 201, response.content
     job = Job.objects.get(id=response.json()["job"]["id"])
@@ -78,7 +94,7 @@ def test_it_uploads_in_chunks_and_queues_one_job(client, bob, media_dir, redis_q
     assert job.video.file.read() == data  # every chunk, in order
     assert job.video.probe["duration_s"] > 8
     assert UploadSession.objects.get(id=session["id"]).status == UploadSession.Status.COMPLETE
-    assert not list(chunked._parts_dir().iterdir())  # the part was moved into storage
+    assert parts_left(settings) == []  # the chunks were joined into the video and deleted
     assert AuditEntry.objects.filter(action="job.create").count() == 1
 
 
@@ -101,17 +117,17 @@ def test_a_chunk_at_the_wrong_offset_gets_409_with_the_offset(client, bob, media
         assert response.json()["error"]["code"] == "wrong_offset" and response.json()["offset"] == CHUNK
     assert put(client, session["id"], b"x" * (CHUNK + 1), CHUNK).json()["error"]["code"] == "bad_chunk"
     assert UploadSession.objects.get(id=session["id"]).received == CHUNK
-    assert chunked.part_path(UploadSession.objects.get(id=session["id"])).stat().st_size == CHUNK
+    assert layout.stored_names(layout.upload_parts_folder(session["id"])) == [layout.upload_part_path(session["id"], 0)]
+    assert default_storage.open(layout.upload_part_path(session["id"], 0)).read() == data[:CHUNK]
 
 
 def test_it_resumes_from_the_servers_offset(client, bob, media_dir, redis_queues):
     data = (media_dir / "lesson.mp4").read_bytes()
     session = create(login(client, bob), "lesson.mp4", len(data)).json()
     put(client, session["id"], data[:CHUNK], 0)
-    # A chunk cut off half-way: the bytes on disk beyond the offset do not count.
-    part = chunked.part_path(UploadSession.objects.get(id=session["id"]))
-    with open(part, "ab") as f:
-        f.write(b"garbage from a dropped connection")
+    # A chunk stored by a request that died before counting it: it does not count, and the
+    # chunk sent for that offset again replaces it.
+    default_storage.save(layout.upload_part_path(session["id"], CHUNK), ContentFile(b"garbage from a dropped request"))
 
     state = client.get(reverse("dashboard:upload_session", args=[session["id"]])).json()  # after a reload
     assert state["offset"] == CHUNK and state["status"] == "open" and state["job"] is None
@@ -142,26 +158,27 @@ def test_a_file_that_is_not_media_is_refused_at_finish_and_nothing_is_kept(clien
     assert "not a video or audio file" in response.json()["error"]["message"]
     assert not Video.objects.exists() and not Job.objects.exists()
     assert UploadSession.objects.get(id=session["id"]).status == UploadSession.Status.ABORTED
-    assert not list(chunked._parts_dir().iterdir())
+    assert parts_left(settings) == []
     assert not list((settings.MEDIA_ROOT / "videos").rglob("*.*"))
 
 
-def test_over_budget_keeps_nothing(client, bob, media_dir, tenant_a):
+def test_over_budget_keeps_nothing(client, bob, media_dir, tenant_a, settings):
     tenant_a.monthly_budget = 0
     tenant_a.save()
     session, response = upload(login(client, bob), media_dir / "lesson.mp4")
     assert response.status_code == 402 and response.json()["error"]["code"] == "budget_exceeded"
     assert not Video.objects.exists() and not Job.objects.exists()
-    assert not list(chunked._parts_dir().iterdir())
+    assert parts_left(settings) == []
 
 
-def test_an_upload_can_be_aborted(client, bob, media_dir):
+def test_an_upload_can_be_aborted(client, bob, media_dir, settings):
     data = (media_dir / "lesson.mp4").read_bytes()
     session = create(login(client, bob), "lesson.mp4", len(data)).json()
     put(client, session["id"], data[:CHUNK], 0)
+    assert parts_left(settings) != []
     response = client.delete(reverse("dashboard:upload_session", args=[session["id"]]))
     assert response.json()["status"] == "aborted"
-    assert not list(chunked._parts_dir().iterdir())
+    assert parts_left(settings) == []
     assert put(client, session["id"], data[CHUNK : 2 * CHUNK], CHUNK).json()["error"]["code"] == "upload_closed"
 
 
@@ -182,14 +199,65 @@ def test_another_tenant_or_user_gets_404_and_viewers_403(client, bob, alice, cha
     assert UploadSession.objects.get(id=session["id"]).received == 0
 
 
-def test_abandoned_uploads_are_swept(client, bob, media_dir):
+def test_abandoned_uploads_are_swept(client, bob, media_dir, settings):
     session = create(login(client, bob), "lesson.mp4", 5 * CHUNK).json()
     put(client, session["id"], b"x" * CHUNK, 0)
     assert chunked.upload_sessions_sweep(idle_s=3600) == 0
+    assert parts_left(settings) != []
     UploadSession.objects.filter(id=session["id"]).update(updated_at=timezone.now() - timedelta(hours=2))
     assert chunked.upload_sessions_sweep(idle_s=3600) == 1
     assert UploadSession.objects.get(id=session["id"]).status == UploadSession.Status.ABORTED
-    assert not list(chunked._parts_dir().iterdir())
+    assert parts_left(settings) == []
+
+
+def test_the_sweep_deletes_chunks_no_open_upload_owns(client, bob, media_dir, settings):
+    login(client, bob)
+    kept, finished = (create(client, "lesson.mp4", 5 * CHUNK).json() for _ in range(2))
+    put(client, kept["id"], b"k" * CHUNK, 0)
+    put(client, finished["id"], b"f" * CHUNK, 0)
+    # Finished, but its process stopped before deleting the chunks; and chunks of an upload
+    # whose row is gone (its tenant was deleted).
+    UploadSession.objects.filter(id=finished["id"]).update(status=UploadSession.Status.COMPLETE)
+    gone = "0b4e9d3c-58d5-4a0c-9a53-2f8c2c1f7a61"
+    default_storage.save(layout.upload_part_path(gone, 0), ContentFile(b"g"))
+
+    assert chunked.upload_sessions_sweep(idle_s=3600) == 0
+    assert layout.stored_names(layout.UPLOAD_PARTS_FOLDER) == [layout.upload_part_path(kept["id"], 0)]
+    assert parts_left(settings) == [
+        Path(settings.MEDIA_ROOT) / layout.upload_parts_folder(kept["id"]),
+        Path(default_storage.path(layout.upload_part_path(kept["id"], 0))),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_sent_while_another_request_holds_the_upload_is_told_the_offset(client, bob, media_dir):
+    """Two web replicas taking chunks of one upload at once: the row lock decides, not a
+    process's own lock, and the second is answered at once instead of waiting."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises writers on the whole file")
+    data = (media_dir / "lesson.mp4").read_bytes()
+    session = create(login(client, bob), "lesson.mp4", len(data)).json()
+    holding, release = threading.Event(), threading.Event()
+
+    def another_replica():  # its own thread, so its own database connection
+        with transaction.atomic():
+            UploadSession.objects.select_for_update().get(id=session["id"])
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    other = threading.Thread(target=another_replica)
+    other.start()
+    try:
+        assert holding.wait(10)
+        response = put(client, session["id"], data[:CHUNK], 0)
+    finally:
+        release.set()
+        other.join()
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "wrong_offset" and response.json()["offset"] == 0
+    assert layout.stored_names(layout.upload_parts_folder(session["id"])) == []
+    assert put(client, session["id"], data[:CHUNK], 0).json() == {"offset": CHUNK}  # once it is free
 
 
 def test_the_reconciler_sweeps_abandoned_uploads(client, bob, tenant_a, redis_queues):

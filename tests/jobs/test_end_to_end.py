@@ -19,7 +19,7 @@ def work_off_queues():
     worker.work(burst=True)
 
 
-def test_an_uploaded_lesson_comes_back_transcribed(client, bob, media_dir, redis_queues):
+def test_an_uploaded_lesson_comes_back_transcribed(client, alice, bob, media_dir, redis_queues):
     login(client, bob)
     upload = SimpleUploadedFile("lesson.mp4", (media_dir / "lesson.mp4").read_bytes())
     response = client.post(reverse("dashboard:upload"), {"file": upload}, headers={"Accept": "application/json"})
@@ -33,7 +33,11 @@ def test_an_uploaded_lesson_comes_back_transcribed(client, bob, media_dir, redis
     assert state["status"] == "succeeded", state
     assert state["progress"] == 100
     page = client.get(reverse("dashboard:job", args=[job_id])).content.decode()
-    assert "1280 × 720" in page and "h264" in page
+    assert "0:10 long" in page and "h264" not in page  # a coach sees the lesson, not the codecs
+    client.logout()
+    login(client, alice)
+    page = client.get(reverse("dashboard:job", args=[job_id])).content.decode()
+    assert "1280 × 720" in page and "h264" in page  # an admin has them under Details
     result = json.loads(client.get(reverse("dashboard:job_result", args=[job_id])).content)
     text = " ".join(s["text"] for s in result["segments"])
     assert overlap(TEACHER_LINE, text) >= 0.8

@@ -151,8 +151,7 @@ def test_it_refuses_the_attack_through_the_upload_page(client, bob, attack, othe
     assert_nothing_kept(settings)
 
 
-def test_it_refuses_the_attack_through_the_chunked_upload(client, bob, attack, other_recording, settings, tmp_path):
-    settings.UPLOAD_PARTS_DIR = tmp_path / "parts"
+def test_it_refuses_the_attack_through_the_chunked_upload(client, bob, attack, other_recording, settings):
     settings.UPLOAD_CHUNK_BYTES = CHUNK
     settings.UPLOAD_SESSIONS_PER_MINUTE = 1000
     data = attack.read_bytes()
@@ -179,7 +178,7 @@ def test_it_refuses_the_attack_through_the_chunked_upload(client, bob, attack, o
     assert other_recording.opened == 0
     assert UploadSession.objects.get().status == UploadSession.Status.ABORTED
     assert_nothing_kept(settings)
-    assert list((tmp_path / "parts").iterdir()) == []
+    assert list((Path(settings.MEDIA_ROOT) / "upload-parts").glob("*")) == []  # its chunk and folder are gone
 
 
 def test_it_refuses_the_attack_from_the_storage_inbox(tenant_a, bob, attack, other_recording, settings):

@@ -81,8 +81,7 @@ def test_the_api_cleans_a_name_with_cr_lf_and_quotes(tenant_a, bob, media_dir, r
     assert_stored_name_is_clean(Video.objects.get())
 
 
-def test_the_chunked_upload_cleans_the_sessions_name(client, bob, media_dir, settings, tmp_path, redis_queues):
-    settings.UPLOAD_PARTS_DIR = tmp_path / "parts"
+def test_the_chunked_upload_cleans_the_sessions_name(client, bob, media_dir, settings, redis_queues):
     settings.UPLOAD_SESSIONS_PER_MINUTE = 1000
     data = (media_dir / "lesson.mp4").read_bytes()
     login(client, bob)

@@ -23,8 +23,7 @@ JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture(autouse=True)
-def _limits(settings, tmp_path):
-    settings.UPLOAD_PARTS_DIR = tmp_path / "parts"
+def _limits(settings):
     settings.UPLOAD_SESSIONS_PER_MINUTE = 1000  # the creation rate is not what is tested here
     settings.UPLOAD_MAX_OPEN_SESSIONS = 2
     settings.UPLOAD_MAX_OPEN_SESSIONS_PER_TENANT = 3

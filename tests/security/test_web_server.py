@@ -12,10 +12,11 @@ import time
 import urllib.request
 
 import pytest
-from django.conf import settings
+from django.core.files.storage import default_storage
 from websockets.sync.client import connect
 
 from cultivate.accounts import services as accounts
+from jobs import layout
 from jobs.media import chunked
 from tests.conftest import free_port, login, start_web_server, stop_process_group, tree_rss, wait_for_http
 from tests.factories import JobFactory
@@ -31,9 +32,7 @@ GROWTH_ALLOWED = 50 * MiB
 def web(tmp_path):
     """The web server on a free port, two worker processes, on the test database."""
     port = free_port()
-    proc = start_web_server(
-        port, tmp_path / "web.log", WEB_WORKERS="2", UPLOAD_PARTS_DIR=str(settings.UPLOAD_PARTS_DIR)
-    )
+    proc = start_web_server(port, tmp_path / "web.log", WEB_WORKERS="2")
     try:
         assert wait_for_http(f"http://127.0.0.1:{port}/health") == 200
         yield proc, port
@@ -164,7 +163,7 @@ def test_it_streams_a_chunk_of_a_chunked_upload_to_disk(web, client, bob, tenant
     with Peak(proc.pid) as memory:
         status, body, sent = send_streamed(port, head, size)
     assert (status, json.loads(body)) == (200, {"offset": size}), body
-    assert chunked.part_path(session).stat().st_size == size == sent  # on disk, all of it
+    assert default_storage.size(layout.upload_part_path(session.id, 0)) == size == sent  # stored, all of it
     assert memory.growth < GROWTH_ALLOWED, f"the server grew by {memory.growth / MiB:.0f} MiB"
 
 
