@@ -51,7 +51,8 @@ import django_rq  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from cultivate.accounts import services as accounts  # noqa: E402
-from jobs import services, uploads  # noqa: E402
+from jobs import services  # noqa: E402
+from jobs.media import uploads  # noqa: E402
 from jobs.models import Job  # noqa: E402
 from jobs.reconcile import reconcile  # noqa: E402
 
