@@ -1,11 +1,11 @@
 from django.urls import path, re_path
 
-from dashboard import admin_area, comments, corrections, ops, progress, report, shares, uploads, views
+from dashboard import admin_area, comments, corrections, lessons, ops, progress, report, shares, uploads, views
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", lessons.home, name="home"),
     path("upload/", views.upload, name="upload"),
     path("upload/sessions", uploads.session_create, name="upload_sessions"),
     path("upload/sessions/<uuid:session_id>", uploads.session_detail, name="upload_session"),
