@@ -24,7 +24,9 @@ WH = set("what why how where when who which whose whom what's who's where's how'
 FILLERS = set("um umm uh uhh er erm em mm hm mhm ah".split())
 _MARKERS = set("so okay ok and now well alright right then like".split())
 _SUBJECTS = "you|it|we|they|he|she|i|this|that|these|those|there|everyone|anyone|somebody|someone"
-_TELL = re.compile(r"^(can|could|would|will) you (please )?(tell|explain|describe|show me how|talk|say more)\b")
+_TELL = re.compile(
+    r"^(can|could|would|will) you (please )?(tell|explain|describe|show me how|talk|walk (me|us) through|say more)\b"
+)
 _HOW_QUANT = re.compile(r"\bhow (many|much|old|long|far|tall|big)\b")
 _WHY_LATER = re.compile(r".\b(why|how do you know|how did you know|what makes you (say|think))\b")
 _MID_FRAME = re.compile(
@@ -180,6 +182,8 @@ _WH_OPEN = r"(what|why|how|who|where|which|when)\b"
 # (name for the cue, label, only in a later sentence, pattern).
 RULES = [
     ("elaboration prompt", "OEQ", False, r"^(tell me|tell us|explain|describe|walk me through|talk me through|justify)\b(?! (if|whether)\b)"),
+    ("elaboration prompt", "OEQ", False, r"^(can|could|would|will) you (please )?(walk|talk) (me|us) through\b"),
+    ("asks for the reason too", "OEQ", False, r"(,|\band) (why|why not|how do you know|how did you know|what makes you (say|think)( that| so)?)\W*$"),
     ("follow-up 'why'", "OEQ", True, r"^(why( not| or why not)?|how do you know|what makes you (say|think) (that|so))\?*$"),
     ("request phrased as a question", "NQ", False, rf"^(can|could|will|would) (you|every\w+|some\w+|we|i)( all| please)* (?!({_ASK_VERBS})\b)\w+"),
     ("suggestion", "NQ", False, r"^(why don't (you|we)|how about|let's|let us)\b"),

@@ -149,3 +149,14 @@ def test_a_statement_with_a_question_tag_is_a_closed_question_with_or_without_it
         assert qt.rule(qt.normalise(text))[:2] == ("tag question", "CEQ"), text
     for text in ("Who painted that, didn't you say?", "Turn to the right", "I know it isn't."):
         assert qt.rule(qt.normalise(text)) is None or qt.rule(qt.normalise(text))[0] != "tag question", text
+
+
+def test_asking_to_be_walked_through_is_an_open_prompt_and_asking_to_walk_somewhere_a_request():
+    for text in (
+        "Can you walk me through how you sorted the shells?",
+        "um could you talk us through your plan",
+        "would you please walk me through it",
+    ):
+        assert qt.rule(qt.normalise(text))[:2] == ("elaboration prompt", "OEQ"), text
+    for text in ("Can you walk to the sink?", "could you walk me to the office"):
+        assert qt.rule(qt.normalise(text))[:2] == ("request phrased as a question", "NQ"), text
