@@ -1,6 +1,7 @@
 """Speaker separation benchmark: who spoke when, on real and built recordings.
 
     .venv/bin/python bench/diarization.py [--methods old,new,mfcc] [--sets real,built,alone,synthetic] [--only NAME]
+                                          [--join-pauses 0,0.3,0.5]
 
 Four sets, each with exact or hand-checked truth:
   real       the labelled conversations in ../shared/realdata/conversations (a partly
@@ -56,7 +57,8 @@ def _diarize_with(**options) -> Method:
 
 METHODS: dict[str, Method] = {
     "new": _diarize_with(),  # the product's default: DiarizeOptions()
-    "old": _diarize_with(clustering="agglomerative"),  # the first version: average linkage, silhouette count
+    # the first version: average linkage, silhouette count, turns ending at every pause
+    "old": _diarize_with(clustering="agglomerative", join_pause_s=0.0),
     "mfcc": _diarize_with(method="mfcc", clustering="agglomerative"),
     "combined": _diarize_with(method="combined", clustering="agglomerative"),
 }
@@ -376,10 +378,16 @@ def main() -> None:
         "--sets", default="real,built,alone,synthetic", help="comma-separated, of: real, built, alone, synthetic"
     )
     parser.add_argument("--only", help="run only the recording with this name")
+    parser.add_argument(
+        "--join-pauses",
+        help="comma-separated seconds: also run the default method with each join_pause_s (e.g. 0,0.3,0.5,0.8)",
+    )
     args = parser.parse_args()
     if unknown := set(args.methods.split(",")) - set(METHODS):
         parser.error(f"unknown method(s): {', '.join(sorted(unknown))}")
     methods = {m: METHODS[m] for m in args.methods.split(",")}
+    for value in args.join_pauses.split(",") if args.join_pauses else []:
+        methods[f"join{float(value):g}"] = _diarize_with(join_pause_s=float(value))
     set_names = args.sets.split(",")
     if unknown := set(set_names) - {"real", "built", "alone", "synthetic"}:
         parser.error(f"unknown set(s): {', '.join(sorted(unknown))}")
