@@ -1,7 +1,7 @@
 """Speaker separation benchmark: who spoke when, on real and built recordings.
 
     .venv/bin/python bench/diarization.py [--methods old,new,mfcc] [--sets real,built,alone,synthetic] [--only NAME]
-                                          [--join-pauses 0,0.3,0.5]
+                                          [--vary OPTION=V1,V2]
 
 Four sets, each with exact or hand-checked truth:
   real       the labelled conversations in ../shared/realdata/conversations (a partly
@@ -271,7 +271,7 @@ _LEGEND = (
     "in time; turns stay one speaker each, so overlaps never change the other columns"
 )
 _HEAD = (
-    f"{'recording':24} {'method':9} {'len s':>6} {'spk':>3} |"
+    f"{'recording':24} {'method':18} {'len s':>6} {'spk':>3} |"
     f" {'N: wrong':>8} {'DER':>6} {'DER.25':>6} {'share':>6} {'time':>6} |"
     f" {'auto: wrong':>11} {'DER':>6} {'DER.25':>6} {'share':>6} {'found':>5} {'time':>6} | found shares"
 )
@@ -281,7 +281,7 @@ def print_row(result: Result) -> None:
     rec, n, a = result.recording, result.runs["N"], result.runs["auto"]
     mark = "" if a.found == rec.count else " *"
     print(
-        f"{rec.name:24} {result.method:9} {rec.audio.size / media.SAMPLE_RATE:6.1f} {rec.count:3} |"
+        f"{rec.name:24} {result.method:18} {rec.audio.size / media.SAMPLE_RATE:6.1f} {rec.count:3} |"
         f" {n.plain.wrong_share:8.3f} {n.plain.der:6.3f} {n.collared.der:6.3f} {n.plain.talk_share_error:6.3f}"
         f" {n.seconds:5.1f}s |"
         f" {a.plain.wrong_share:11.3f} {a.plain.der:6.3f} {a.collared.der:6.3f} {a.plain.talk_share_error:6.3f}"
@@ -292,7 +292,7 @@ def print_row(result: Result) -> None:
 def print_pooled(label: str, method: str, results: list[Result]) -> None:
     n, a = pool(results, "N"), pool(results, "auto")
     print(
-        f"{label:24} {method:9} {'':6} {'':3} |"
+        f"{label:24} {method:18} {'':6} {'':3} |"
         f" {n.wrong:8.3f} {n.der:6.3f} {n.der_collar:6.3f} {n.talk_share:6.3f} {n.seconds:5.1f}s |"
         f" {a.wrong:11.3f} {a.der:6.3f} {a.der_collar:6.3f} {a.talk_share:6.3f}"
         f" {a.count_right:5.0%} {a.seconds:5.1f}s | VAD misses {n.vad_miss:.3f}; overlap flagged:"
@@ -379,15 +379,22 @@ def main() -> None:
     )
     parser.add_argument("--only", help="run only the recording with this name")
     parser.add_argument(
-        "--join-pauses",
-        help="comma-separated seconds: also run the default method with each join_pause_s (e.g. 0,0.3,0.5,0.8)",
+        "--vary",
+        metavar="OPTION=V1,V2",
+        help="also run the default method with each value of one DiarizeOptions field"
+        " (e.g. join_pause_s=0,0.3,0.8 or split_into=6,10)",
     )
     args = parser.parse_args()
     if unknown := set(args.methods.split(",")) - set(METHODS):
         parser.error(f"unknown method(s): {', '.join(sorted(unknown))}")
     methods = {m: METHODS[m] for m in args.methods.split(",")}
-    for value in args.join_pauses.split(",") if args.join_pauses else []:
-        methods[f"join{float(value):g}"] = _diarize_with(join_pause_s=float(value))
+    if args.vary:
+        field_name, _, values = args.vary.partition("=")
+        default = getattr(speakers.DiarizeOptions(), field_name, None)
+        if default is None or not values:
+            parser.error(f"--vary needs OPTION=V1,V2 with a DiarizeOptions field, not {args.vary!r}")
+        for value in values.split(","):
+            methods[f"{field_name}={value}"] = _diarize_with(**{field_name: type(default)(value)})
     set_names = args.sets.split(",")
     if unknown := set(set_names) - {"real", "built", "alone", "synthetic"}:
         parser.error(f"unknown set(s): {', '.join(sorted(unknown))}")
