@@ -6,22 +6,20 @@ package), with classic MFCC statistics, or both. Windows are clustered into N sp
 (or a count estimated from the data), and each moment of speech takes the vote of the
 windows that cover it.
 
-The grouping of windows into voices (``spectral`` by default, or the first version's
-``agglomerative``) is in ``analysis.speaker_clusters``.
+The embeddings are in ``analysis.voice_embeddings``; the grouping of windows into voices
+(``spectral`` by default, or the first version's ``agglomerative``) is in
+``analysis.speaker_clusters``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
 from analysis import speaker_clusters as clusters
-from analysis.devices import cpu_threads, torch_device
-from analysis.errors import Cancelled
-from analysis.media import SAMPLE_RATE
+from analysis import voice_embeddings
 from analysis.vad import Span
 
 METHODS = ("resemblyzer", "mfcc", "combined")
@@ -115,13 +113,13 @@ def diarize(
     if options.clustering not in CLUSTERINGS:
         raise ValueError(f"clustering must be one of {CLUSTERINGS}")
     notes: list[str] = []
-    windows = _windows(spans, options.window_s, options.hop_s)
+    windows = speech_windows(spans, options.window_s, options.hop_s)
     if not windows:
         return Diarization([], [], options.method, ["No speech was found."])
     if len(windows) < 2 or options.speakers == 1:
         return _single(spans, options, notes)
 
-    features = embed(audio, windows, options, should_stop)
+    features = voice_embeddings.embed(audio, windows, options.method, options.device, options.cpu_threads, should_stop)
     if options.clustering == "spectral":
         labels, k, heard = clusters.spectral_merge(
             features, options.speakers, options.max_speakers, options.split_into, options.min_drop,
@@ -215,114 +213,14 @@ def without_overlaps(turns: list[Turn], overlaps: list[Overlap]) -> list[Turn]:
     return out
 
 
-def embed(
-    audio: np.ndarray, windows: list[Span], options: DiarizeOptions, should_stop: Callable[[], bool] | None = None
-) -> np.ndarray:
-    """One L2-normalised feature vector per window, by ``options.method``."""
-    parts = []
-    if options.method in ("resemblyzer", "combined"):
-        parts.append(_resemblyzer(audio, windows, options, should_stop))
-    if options.method in ("mfcc", "combined"):
-        parts.append(_mfcc(audio, windows))
-    return clusters.unit(np.concatenate(parts, axis=1))
-
-
-@lru_cache(maxsize=2)
-def load_encoder(device: str = "auto", threads: int = 0):
-    """Resemblyzer's pretrained speaker encoder, once per process."""
-    import torch
-    from resemblyzer import VoiceEncoder
-
-    device = torch_device(device)
-    if device == "cpu":
-        torch.set_num_threads(cpu_threads(threads))
-    return VoiceEncoder(device, verbose=False)
-
-
-def _resemblyzer(audio: np.ndarray, windows: list[Span], options: DiarizeOptions, should_stop=None) -> np.ndarray:
-    import torch
-
-    encoder = load_encoder(options.device, options.cpu_threads)
-    frames, first = _mel_frames(audio, windows, should_stop)
-    starts = [first[_frame(w.start)] for w in windows]
-    lengths = [1 + (int(w.end * SAMPLE_RATE) - int(w.start * SAMPLE_RATE)) // _MEL_HOP for w in windows]
-    out = np.zeros((len(windows), 256), np.float32)
-    by_length: dict[int, list[int]] = {}
-    for i, n in enumerate(lengths):
-        by_length.setdefault(n, []).append(i)
-    with torch.no_grad():
-        for n, idx in by_length.items():  # equal lengths batch together
-            for chunk in range(0, len(idx), 256):
-                if should_stop and should_stop():
-                    raise Cancelled()
-                ids = idx[chunk : chunk + 256]
-                batch = np.stack([frames[starts[i] : starts[i] + n] for i in ids])
-                out[ids] = encoder(torch.from_numpy(batch).to(encoder.device)).cpu().numpy()
-    return out
-
-
-_MEL_HOP = SAMPLE_RATE // 100  # Resemblyzer's mel frames: 25 ms every 10 ms, 40 bands
-_MEL_FFT = SAMPLE_RATE * 25 // 1000
-_MEL_CHUNK = 30 * 100  # frames computed per librosa call
-
-
-def _frame(t: float) -> int:
-    return int(t * SAMPLE_RATE) // _MEL_HOP
-
-
-def _mel_frames(audio: np.ndarray, windows: list[Span], should_stop=None) -> tuple[np.ndarray, np.ndarray]:
-    """Resemblyzer's mel spectrogram frames under the windows, computed once per frame (the
-    windows overlap), a chunk of the recording per call. Returns the frames, in time order,
-    and for every frame of the recording its row there (-1 where no window needs it). Frame
-    ``j`` is centred on sample ``j * hop`` as in ``resemblyzer.audio.wav_to_mel_spectrogram``."""
-    import librosa
-
-    total = 1 + audio.size // _MEL_HOP
-    needed = np.zeros(total + 1, bool)
-    for w in windows:
-        a = _frame(w.start)
-        needed[a : a + 1 + (int(w.end * SAMPLE_RATE) - int(w.start * SAMPLE_RATE)) // _MEL_HOP] = True
-    needed = needed[:total]
-    first = np.full(total, -1, np.int64)
-    first[needed] = np.arange(int(needed.sum()))
-    rows = np.zeros((int(needed.sum()), 40), np.float32)
-    half = _MEL_FFT // 2
-    for c0 in range(0, total, _MEL_CHUNK):
-        c1 = min(total, c0 + _MEL_CHUNK)
-        if not needed[c0:c1].any():
-            continue
-        if should_stop and should_stop():
-            raise Cancelled()
-        lo, hi = c0 * _MEL_HOP - half, (c1 - 1) * _MEL_HOP + half
-        piece = audio[max(lo, 0) : min(hi, audio.size)]
-        piece = np.pad(piece, (max(0, -lo), max(0, hi - audio.size)))  # zeros past either end
-        mel = librosa.feature.melspectrogram(
-            y=piece, sr=SAMPLE_RATE, n_fft=_MEL_FFT, hop_length=_MEL_HOP, n_mels=40, center=False
-        ).T
-        keep = needed[c0:c1]
-        rows[first[c0:c1][keep]] = mel[: c1 - c0][keep]
-    return rows, first
-
-
-def _mfcc(audio: np.ndarray, windows: list[Span]) -> np.ndarray:
-    import librosa
-
-    rows = []
-    for w in windows:
-        clip = _cut(audio, w)
-        m = librosa.feature.mfcc(y=clip, sr=SAMPLE_RATE, n_mfcc=20, n_fft=512, hop_length=160)[1:]
-        rows.append(np.concatenate([m.mean(axis=1), m.std(axis=1)]))
-    x = np.asarray(rows, np.float32)
-    return (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-6)  # standardise per dimension
-
-
 HARD_TO_TELL = (
     "The voices were hard to tell apart, so the speakers asked for may mix two people or split one:"
     " check who spoke when (a coach can merge speakers or give a stretch to another)."
 )
 
 
-def _windows(spans: list[Span], window_s: float, hop_s: float) -> list[Span]:
+def speech_windows(spans: list[Span], window_s: float, hop_s: float) -> list[Span]:
+    """Windows of ``window_s`` every ``hop_s`` inside each span; a shorter span is one window."""
     windows = []
     for span in spans:
         if span.duration <= window_s:
@@ -397,7 +295,3 @@ def join_pauses(turns: list[Turn], shorter_than_s: float) -> list[Turn]:
         else:
             joined.append(Turn(t.start, t.end, t.speaker))
     return joined
-
-
-def _cut(audio: np.ndarray, span: Span) -> np.ndarray:
-    return audio[int(span.start * SAMPLE_RATE) : int(span.end * SAMPLE_RATE)]

@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis import speakers, vad  # noqa: E402
+from analysis import speakers, vad, voice_embeddings  # noqa: E402
 from analysis.speaker_clusters import unit  # noqa: E402
 from bench import diarization  # noqa: E402
 from bench.der import Segment  # noqa: E402
@@ -64,10 +64,10 @@ def main() -> None:
             for _, load in entries:
                 rec = load()
                 spans = vad.detect_speech(rec.audio)
-                windows = speakers._windows(spans, options.window_s, options.hop_s)
+                windows = speakers.speech_windows(spans, options.window_s, options.hop_s)
                 if len(windows) < 4:
                     continue
-                x = speakers.embed(rec.audio, windows, options)
+                x = voice_embeddings.embed(rec.audio, windows)
                 alone = rec.count == 1
                 sims = pair_similarities(x, owners(windows, rec.truth, halves=alone))
                 if not sims:
