@@ -3,7 +3,7 @@
     .venv/bin/python bench/diarization.py [--methods old,new,mfcc] [--sets real,built,alone,synthetic] [--only NAME]
                                           [--vary OPTION=V1,V2]
 
-Four sets, each with exact or hand-checked truth:
+Four sets (bench/speaker_sets.py), each with exact or hand-checked truth:
   real       the labelled conversations in ../shared/realdata/conversations (a partly
              labelled one is scored only inside its labelled turns);
   built      classroom-like dialogues made from real single-speaker utterances (bench/realvoice.py);
@@ -20,11 +20,10 @@ method against the targets. A new method is one entry in ``METHODS``.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis import media, speakers, vad  # noqa: E402
 from analysis.vad import Span  # noqa: E402
-from bench import der, realvoice  # noqa: E402
+from bench import der, speaker_sets  # noqa: E402
 from bench.der import Segment  # noqa: E402
+from bench.speaker_sets import Recording  # noqa: E402
 
-REALDATA = realvoice.REALDATA
 COLLAR_S = 0.25
 TARGETS = {"real": 0.12, "built": 0.05, "teacher/child": 0.03, "talk share": 0.05, "count right": 0.80}
 
@@ -65,26 +64,6 @@ METHODS: dict[str, Method] = {
 
 
 @dataclass
-class Recording:
-    """Attributes:
-    name, set: How the tables name it.
-    audio: 16 kHz mono float32.
-    truth: Ground-truth turns.
-    count: True number of speakers (in the whole recording).
-    regions: Labelled stretches for a partly labelled file; None scores everything.
-    note: One line on what it is.
-    """
-
-    name: str
-    set: str
-    audio: np.ndarray
-    truth: list[Segment]
-    count: int
-    regions: list[tuple[float, float]] | None = None
-    note: str = ""
-
-
-@dataclass
 class Run:
     """One method on one recording in one mode (true count or auto)."""
 
@@ -107,80 +86,6 @@ class Result:
     method: str
     vad_miss: float
     runs: dict[str, Run] = field(default_factory=dict)
-
-
-# --- the three sets: (name, loader) pairs, so --only builds just the one it needs ----------
-
-
-def real_set(root: Path) -> list[tuple[str, Callable[[], Recording]]]:
-    """The labelled real conversations; a partial one is scored in its labelled turns only."""
-    rows = json.loads((root / "ground_truth.json").read_text())["conversations"]
-
-    def load(row: dict) -> Recording:
-        truth = [(t["start"], t["end"], t["speaker"]) for t in row["turns"]]
-        partial = row["gt_quality"] == "partial"
-        regions = der.union(truth) if partial else None
-        note = f"{row['gt_quality']} labels" + (f", scored in {_length(regions):.1f} s labelled" if partial else "")
-        audio = media.decode_audio(root / row["file"])
-        return Recording(Path(row["file"]).stem, "real", audio, truth, row["num_speakers"], regions, note)
-
-    return [(Path(row["file"]).stem, lambda row=row: load(row)) for row in rows]
-
-
-def built_set(root: Path) -> list[tuple[str, Callable[[], Recording]]]:
-    """Dialogues built from real utterances (bench/realvoice.py)."""
-
-    def load(name: str) -> Recording:
-        d = realvoice.build(name, root)
-        return Recording(name, "built", d.audio, d.turns, len(d.speakers), note=d.note)
-
-    return [(name, lambda name=name: load(name)) for name in realvoice.RECIPES]
-
-
-def alone_set(root: Path) -> list[tuple[str, Callable[[], Recording]]]:
-    """Each real speaker with enough utterances, alone (bench/realvoice.alone): the one-voice case."""
-
-    def load(speaker: str) -> Recording:
-        d = realvoice.alone(speaker, root)
-        return Recording(d.name, "alone", d.audio, d.turns, 1, note=d.note)
-
-    return [(f"alone_{s}", lambda s=s: load(s)) for s in realvoice.speakers_with_utterances(root)]
-
-
-def synthetic_set(workdir: Path) -> list[tuple[str, Callable[[], Recording]]]:
-    """The espeak-ng dialogues of the first version of this benchmark."""
-    from tests.dialogue import VOICES, Turn, lesson_turns, render
-
-    VOICES.update(
-        {
-            "man_us": ("en-us", 35, 160),
-            "man_gb": ("en-gb", 40, 160),
-            "woman_a": ("en-us+f2", 55, 155),
-        }
-    )
-    pairs = {
-        "tts_teacher_child": ("teacher", "child", "teacher/child (pitch far apart)"),
-        "tts_woman_girl": ("woman_teacher", "girl", "teacher/child, two female voices"),
-        "tts_coach_teacher": ("coach", "teacher2", "coach/teacher (adults, accents differ)"),
-        "tts_two_men": ("man_us", "man_gb", "two adult men"),
-        "tts_two_women": ("woman_a", "teacher2", "two adult women"),
-    }
-    scripts = {name: (lesson_turns(a, b), note) for name, (a, b, note) in pairs.items()}
-    alone = [Turn("teacher", t.text, t.label, t.pause_after) for t in lesson_turns()]
-    scripts["tts_one_speaker"] = (alone, "teacher only")
-    three = lesson_turns("teacher", "child")
-    for t in three[8:]:
-        t.speaker = "man_gb" if t.speaker == "child" else t.speaker
-    scripts["tts_three_speakers"] = (three, "teacher, child, then a man")
-
-    def load(name: str) -> Recording:
-        turns, note = scripts[name]
-        path = workdir / f"{name}.wav"
-        render(turns, path)
-        truth = [(t.start, t.end, t.speaker) for t in turns]
-        return Recording(name, "synthetic", media.decode_audio(path), truth, len({t.speaker for t in turns}), note=note)
-
-    return [(name, lambda name=name: load(name)) for name in scripts]
 
 
 # --- running and scoring -------------------------------------------------------------------
@@ -338,21 +243,7 @@ def print_targets(method: str, results: list[Result]) -> None:
     print(f"targets [{method}] (N given/auto): " + " | ".join(parts))
 
 
-def _length(regions: list[tuple[float, float]]) -> float:
-    return sum(b - a for a, b in regions)
-
-
-def _sets(names: list[str], workdir: Path) -> Iterator[tuple[str, list[tuple[str, Callable[[], Recording]]]]]:
-    for name in names:
-        if name == "synthetic":
-            yield name, synthetic_set(workdir)
-        elif not realvoice.available(REALDATA):
-            print(f"\n[{name}] skipped: no real data at {REALDATA} (expected ../shared/realdata beside the repository)")
-        else:
-            yield name, {"real": real_set, "built": built_set, "alone": alone_set}[name](REALDATA)
-
-
-def run_set(set_name: str, entries: list[tuple[str, Callable[[], Recording]]], methods) -> list[Result]:
+def run_set(set_name: str, entries: list[tuple[str, speaker_sets.Loader]], methods) -> list[Result]:
     """Load, run and print each recording of one set, then the set's pooled lines."""
     print(f"\n[{set_name}]")
     print(_HEAD)
@@ -403,7 +294,7 @@ def main() -> None:
     warm_up(methods)
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for set_name, entries in _sets(set_names, Path(tmp)):
+        for set_name, entries in speaker_sets.sets(set_names, Path(tmp)):
             entries = [(n, load) for n, load in entries if args.only in (None, n)]
             if entries:
                 results += run_set(set_name, entries, methods)

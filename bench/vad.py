@@ -25,8 +25,10 @@ from faster_whisper.vad import get_speech_timestamps  # noqa: E402
 
 from analysis import vad  # noqa: E402
 from analysis.media import SAMPLE_RATE  # noqa: E402
-from bench import der  # noqa: E402
-from bench import diarization as speakers_bench  # noqa: E402
+from bench import (
+    der,  # noqa: E402
+    speaker_sets,  # noqa: E402
+)
 
 # (label, threshold, threshold to end speech or None for Silero's own, padding in s)
 SETTINGS = [
@@ -59,7 +61,7 @@ def main() -> None:
     args = parser.parse_args()
     totals: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for set_name, entries in speakers_bench._sets(args.sets.split(","), Path(tmp)):
+        for set_name, entries in speaker_sets.sets(args.sets.split(","), Path(tmp)):
             for _, load in entries:
                 recording = load()
                 truth = [(a, b, "speech") for a, b in der.union(recording.truth)]

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/voice_ceiling.py [--sets real,built,alone,synthetic]
 
-For each recording of bench/diarization.py's sets, the windows the product embeds are given
+For each recording of the speaker benchmarks' sets (bench/speaker_sets.py), the windows the product embeds are given
 to the true speaker who holds most of each window (windows shared evenly are left out), and
 the mean voices (cosine of mean Resemblyzer embeddings) of every pair of true speakers are
 compared. For one speaker alone, the windows are cut into the earlier and the later half and
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis import speakers, vad, voice_embeddings  # noqa: E402
 from analysis.speaker_clusters import unit  # noqa: E402
-from bench import diarization  # noqa: E402
+from bench import speaker_sets  # noqa: E402
 from bench.der import Segment  # noqa: E402
 
 
@@ -60,7 +60,7 @@ def main() -> None:
     closest: dict[str, list[float]] = {"two people or more": [], "one person, two halves": []}
     print(f"{'recording':24} {'set':9} {'spk':>3} {'closest pair':>12}  pairs")
     with tempfile.TemporaryDirectory() as tmp:
-        for set_name, entries in diarization._sets(args.sets.split(","), Path(tmp)):
+        for set_name, entries in speaker_sets.sets(args.sets.split(","), Path(tmp)):
             for _, load in entries:
                 rec = load()
                 spans = vad.detect_speech(rec.audio)
