@@ -22,7 +22,7 @@ AUX = set(
 )
 WH = set("what why how where when who which whose whom what's who's where's how's".split())
 FILLERS = set("um umm uh uhh er erm em mm hm mhm ah".split())
-_MARKERS = set("so okay ok and now well alright right then like".split())
+_MARKERS = set("so okay ok and but now well alright right then like".split())
 _SUBJECTS = "you|it|we|they|he|she|i|this|that|these|those|there|everyone|anyone|somebody|someone"
 _TELL = re.compile(
     r"^(can|could|would|will) you (please )?(tell|explain|describe|show me how|talk|walk (me|us) through|say more)\b"
@@ -178,6 +178,18 @@ def rule(text: str) -> tuple[str, str, str] | None:
 
 _ASK_VERBS = "tell|explain|describe|show|talk|say|think|remember|see|hear|imagine|guess|believe|like|know|be|have"
 _WH_OPEN = r"(what|why|how|who|where|which|when)\b"
+# The same tag with no comma before it ("you hooked the caboose on the end right", as
+# recognisers write it): a statement (no auxiliary or wh-word first, no wh-word anywhere) whose
+# last word is not "right" as a place or a verdict ("to the right", "exactly right", "got it right").
+_AUX_OR_WH = "|".join(sorted(AUX)) + "|what|why|how|who|where|which|when"
+_WH_ANY = r"(what|why|how|who|who's|where|which|when)"
+_NOT_AN_OBJECT = "".join(
+    rf"(?<!\b{word} )"
+    for word in (
+        "exactly just all the to your my his her their our its it that this them on turn go keep move step look"
+        " is are was were be that's you're it's then and or left straight"
+    ).split()
+)
 # High-precision rules, tried in order before the model on each sentence of the normalised text:
 # (name for the cue, label, only in a later sentence, pattern).
 RULES = [
@@ -189,6 +201,7 @@ RULES = [
     ("suggestion", "NQ", False, r"^(why don't (you|we)|how about|let's|let us)\b"),
     ("cue or filler", "NQ", False, r"^(okay|ok|ready|got it|all right|alright|right|mm-hm|hmm)\W*$"),
     ("tag question", "CEQ", False, rf"^(?!{_WH_OPEN})\S+ .*, ({_NEGATIVE_AUX} ({_SUBJECTS})|right|correct)\W*$"),
+    ("tag question", "CEQ", False, rf"^(?!({_AUX_OR_WH})\b)(?!.*\b{_WH_ANY}\b)\S+ [^,]*\b{_NOT_AN_OBJECT}({_NEGATIVE_AUX} ({_SUBJECTS})|right|correct)\W*$"),
 ]  # fmt: skip
 RULES = [(name, label, later, re.compile(pattern)) for name, label, later, pattern in RULES]
 BASELINE = [

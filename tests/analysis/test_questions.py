@@ -160,3 +160,26 @@ def test_asking_to_be_walked_through_is_an_open_prompt_and_asking_to_walk_somewh
         assert qt.rule(qt.normalise(text))[:2] == ("elaboration prompt", "OEQ"), text
     for text in ("Can you walk to the sink?", "could you walk me to the office"):
         assert qt.rule(qt.normalise(text))[:2] == ("request phrased as a question", "NQ"), text
+
+
+def test_a_tag_with_no_comma_before_it_is_still_a_tag_but_right_as_a_place_or_a_verdict_is_not():
+    for text in (
+        "you already read this book right",
+        "the puppy was sleeping wasn't he",
+        "um so they finished the puzzle didn't they",
+    ):
+        assert qt.rule(qt.normalise(text))[:2] == ("tag question", "CEQ"), text
+    for text in (
+        "now slide the block to the right",
+        "that's exactly right",
+        "you got it right",
+        "hop left and then right",
+        "how do we know who's right",
+        "did you turn it right",
+    ):
+        hit = qt.rule(qt.normalise(text))
+        assert hit is None or hit[0] != "tag question", text
+
+
+def test_a_leading_but_is_a_marker_like_so():
+    assert qt.normalise("but what's the temperature on the thermometer") == "what's the temperature on the thermometer"
