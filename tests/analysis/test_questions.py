@@ -183,3 +183,16 @@ def test_a_tag_with_no_comma_before_it_is_still_a_tag_but_right_as_a_place_or_a_
 
 def test_a_leading_but_is_a_marker_like_so():
     assert qt.normalise("but what's the temperature on the thermometer") == "what's the temperature on the thermometer"
+
+
+def test_exclamations_suggestions_and_naming_questions_are_decided_by_their_form():
+    cases = {
+        "What a tall tower you built!": ("exclamation", "NQ"),
+        "why not try the blue paint first": ("suggestion", "NQ"),
+        "what do we call the house a snail carries": ("naming question", "CEQ"),
+    }
+    for text, expected in cases.items():
+        assert qt.rule(qt.normalise(text))[:2] == expected, text
+    for text in ("what an animal needs to stay warm, can you list them", "why not?"):
+        hit = qt.rule(qt.normalise(text))
+        assert hit is None or hit[0] not in ("exclamation", "suggestion"), text
