@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,6 +49,11 @@ class Recipe:
       embedding_weight: Scale of the embedding columns against the n-gram columns.
       max_wer: Leave out of training the recognised rows that lost more than this share of
         their words (None keeps them all; the test split always keeps them all).
+      fast_confidence: With embeddings, the same model is also trained without them; an
+        utterance it labels with at least this probability keeps that label, and only the
+        others are embedded. At 0.8 and 0.9 the labels of all 1,872 test texts (written and
+        recognised, with and without punctuation) were the same as embedding everything, with
+        a tenth to a fifth of them embedded (``docs/benchmarks.md``). None embeds everything.
     """
 
     embeddings: bool = True
@@ -56,6 +61,7 @@ class Recipe:
     c: float = 1.0  # chosen by cross-validation on train (bench/questions.py --cv)
     embedding_weight: float = 1.0
     max_wer: float | None = 0.5  # best by cross-validation on train (bench/questions.py --cv)
+    fast_confidence: float | None = 0.9
 
 
 OLD = Recipe(embeddings=False, speech=False, c=10.0)
@@ -194,17 +200,26 @@ def model_version() -> str:
 
 @lru_cache(maxsize=2)
 def load_classifier(recipe: Recipe = NEW):
-    """A classifier trained on the ``train`` split, once per process and recipe.
+    """``build_classifier``, once per process and recipe."""
+    return build_classifier(recipe)
+
+
+def build_classifier(recipe: Recipe = NEW):
+    """A classifier trained on the ``train`` split.
 
     Returns:
-      A fitted scikit-learn ``Pipeline`` (see ``train``).
+      A fitted scikit-learn ``Pipeline`` (see ``train``); with embeddings and
+      ``Recipe.fast_confidence``, its ``fast`` attribute is the same pipeline without them.
     """
     texts, labels = training_rows(recipe)
     if recipe.embeddings:
         from analysis import embeddings
 
         embeddings.encode_cached([_normaliser(recipe)(t) for t in texts], "question-train")
-    return train(texts, labels, recipe)
+    model = train(texts, labels, recipe)
+    if recipe.embeddings and recipe.fast_confidence is not None:
+        model.fast = train(texts, labels, replace(recipe, embeddings=False))
+    return model
 
 
 def classify(texts: list[str], recipe: Recipe = NEW) -> list[Label]:
@@ -270,16 +285,30 @@ def _predict(model, texts: list[str]) -> list[Label]:
         else:
             found.append(Label(hit[1], RULE_CONFIDENCE, f"rule: {hit[0]} ('{hit[2]}')"))
     todo = [i for i, label in enumerate(found) if label is None]
+    fast = getattr(model, "fast", None)
+    if todo and fast is not None:  # the sure ones without embeddings, the rest with them
+        for i, label in zip(todo, _model_labels(fast, [normal[i] for i in todo]), strict=True):
+            found[i] = label if label.confidence >= model.recipe.fast_confidence else None
+        todo = [i for i in todo if found[i] is None]
     if todo:
-        features = model.named_steps["features"].transform([normal[i] for i in todo])
-        probs = model.named_steps["lr"].predict_proba(features)
-        classes = list(model.named_steps["lr"].classes_)
-        words, hand, hand_end = model.cue_names
-        for row, i in enumerate(todo):
-            k = int(probs[row].argmax())
-            cue = _model_cue(model.named_steps["lr"].coef_[:, :hand_end], features[row, :hand_end], k, words, hand)
-            found[i] = Label(str(classes[k]), _round(probs[row, k]), cue)
+        for i, label in zip(todo, _model_labels(model, [normal[i] for i in todo]), strict=True):
+            found[i] = label
     return found
+
+
+def _model_labels(model, normal: list[str]) -> list[Label]:
+    """One fitted pipeline's label, probability and cue for each normalised text."""
+    features = model.named_steps["features"].transform(normal)
+    probs = model.named_steps["lr"].predict_proba(features)
+    classes = list(model.named_steps["lr"].classes_)
+    words, hand, hand_end = model.cue_names
+    coef = model.named_steps["lr"].coef_[:, :hand_end]
+    out = []
+    for row in range(len(normal)):
+        k = int(probs[row].argmax())
+        cue = _model_cue(coef, features[row, :hand_end], k, words, hand)
+        out.append(Label(str(classes[k]), _round(probs[row, k]), cue))
+    return out
 
 
 def _model_cue(coef, x, k: int, words, hand, top: int = 3) -> str:

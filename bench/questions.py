@@ -1,14 +1,16 @@
 """Question labels: the keyword baseline, the earlier model and today's, on written and recognised text.
 
-    .venv/bin/python bench/questions.py [--errors N] [--cv] [--threads N] [--counts]
+    .venv/bin/python bench/questions.py [--errors N] [--cv] [--threads N] [--float32] [--counts]
 
 Scores come from ``analysis.question_eval`` on the held-out test split (topics no train row has;
 recognised text said by voices no train row was said by), in three forms: the written rows,
-Whisper's text of them (``analysis/data/questions_asr.csv``, made by ``bench/question_asr.py``)
-and that text without punctuation. For each system: three-way accuracy, OEQ/CEQ accuracy (of the
+Whisper's text of them (``analysis/data/questions_asr.csv``, made by ``bench/question_asr.py``),
+the part of it heard well, and each without punctuation. For each system: three-way accuracy, OEQ/CEQ accuracy (of the
 rows that are questions, the share given the right one), question-detection precision, recall
 and F1, macro-F1. Then the time to build today's model (once per worker) and to label 1,000
-distinct utterances with it, and some of its errors. ``--cv`` prints the cross-validated accuracy
+distinct utterances with it, embedding only what the model without embeddings is unsure of
+and, beside it, embedding everything; then some of its errors. ``--float32`` keeps the sentence
+encoder in float32 even where the CPU has fast bfloat16 (the path CPUs without it take). ``--cv`` prints the cross-validated accuracy
 on the train split of the candidate recipes (how ``questions.NEW`` was chosen; the test split
 plays no part in it). ``--counts`` prints only the data set's count tables (markdown, as in
 ``docs/question-labels.md``).
@@ -82,6 +84,7 @@ def main() -> None:
     parser.add_argument("--cv", action="store_true", help="cross-validated train accuracy of candidate recipes")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (the product pins them the same way)")
     parser.add_argument("--counts", action="store_true", help="print only the data set's count tables")
+    parser.add_argument("--float32", action="store_true", help="keep the sentence encoder in float32")
     args = parser.parse_args()
     if args.counts:
         print_counts()
@@ -89,6 +92,8 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
+    if args.float32:
+        embeddings.Encoder._bf16_pays = lambda self: False
 
     texts, _ = questions.training_rows()
     print(
@@ -105,13 +110,18 @@ def main() -> None:
 
     pool = list(dict.fromkeys(t for name in question_eval.TEST_SETS for t in question_eval.test_set(name)[0]))
     sample = (pool * (1000 // max(len(pool), 1) + 1))[:1000]
-    embeddings._CACHE.clear()
-    start = time.perf_counter()
-    questions.classify(sample)
-    label_s = time.perf_counter() - start
+    label_s = {}
+    for name, recipe in (("today", questions.NEW), ("embedding all", replace(questions.NEW, fast_confidence=None))):
+        questions.classify(sample[:1], recipe)  # built, and warm
+        embeddings._CACHE.clear()
+        start = time.perf_counter()
+        questions.classify(sample, recipe)
+        label_s[name] = time.perf_counter() - start
     print(
-        f"\ntime ({args.threads} threads): build today's model {build_s:.1f} s (once per worker); "
-        f"label 1,000 utterances ({len(set(sample))} distinct) {label_s:.2f} s ({label_s:.2f} ms each)"
+        f"\ntime ({args.threads} threads, encoder in {'bfloat16' if _bf16() else 'float32'}): build today's model"
+        f" {build_s:.1f} s (once per worker); label 1,000 utterances ({len(set(sample))} distinct)"
+        f" {label_s['today']:.2f} s ({label_s['today']:.2f} ms each); embedding all of them"
+        f" {label_s['embedding all']:.2f} s"
     )
 
     for name, result in results.items():
@@ -132,6 +142,11 @@ def main() -> None:
         candidates |= {f"new, embedding weight {w}": replace(questions.NEW, embedding_weight=w) for w in (0.5, 2.0)}
         for name, recipe in candidates.items():
             print(f"  {name:<28} {question_eval.cross_validate(recipe):.3f}", flush=True)
+
+
+def _bf16() -> bool:
+    """Whether the sentence encoder this process loaded runs its products in bfloat16."""
+    return bool(getattr(embeddings.load(), "bf16", False))
 
 
 if __name__ == "__main__":

@@ -124,7 +124,7 @@ def test_it_is_deterministic():
     texts = [text for text, _ in FRESH]
     first = classify(texts)
     assert classify(texts) == first
-    retrained = questions.train(*questions.training_rows())
+    retrained = questions.build_classifier()
     assert questions._predict(retrained, texts) == first
 
 
@@ -196,3 +196,18 @@ def test_exclamations_suggestions_and_naming_questions_are_decided_by_their_form
     for text in ("what an animal needs to stay warm, can you list them", "why not?"):
         hit = qt.rule(qt.normalise(text))
         assert hit is None or hit[0] not in ("exclamation", "suggestion"), text
+
+
+def test_embedding_only_what_the_plain_model_is_unsure_of_gives_the_same_labels():
+    from dataclasses import replace
+
+    from analysis import embeddings
+
+    texts = [t for t, _ in FRESH + FRESH_ASR]
+    classify(["warm up"])  # trained (and the training rows embedded) before counting
+    embeddings._CACHE.clear()
+    today = [x.label for x in classify(texts)]
+    embedded = len(embeddings._CACHE)
+    everything = [x.label for x in classify(texts, replace(questions.NEW, fast_confidence=None))]
+    assert today == everything
+    assert 0 < embedded < len(texts)  # some were sure enough without embeddings, some were not
