@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import jsonschema
 import pytest
 import yaml
 from django.db import connection
+from django.utils import timezone
 
 from jobs.models import Job
 from tests.factories import JobFactory
@@ -112,10 +114,12 @@ def test_the_gpu_workers_scale_from_zero_on_rq_queues_and_the_backlog():
 @pytest.mark.parametrize("name", ["cultivate-worker", "cultivate-worker-gpu"])
 def test_the_backlog_query_counts_every_queued_lesson_even_those_fair_share_holds_back(name, tenant_a, tenant_b):
     """Run the manifest's own query on the real schema: a burst from one tenant shows in full
-    (RQ's lists hold only TENANT_MAX_WAITING_JOBS of it), and nothing but queued jobs counts."""
+    (RQ's lists hold only TENANT_MAX_WAITING_JOBS of it), and only queued jobs a worker could take
+    now count: not running or finished ones, nor a retry still waiting out its backoff."""
     for _ in range(7):
         JobFactory(video__tenant=tenant_a, status=Job.Status.QUEUED)
-    JobFactory(video__tenant=tenant_b, status=Job.Status.QUEUED)
+    JobFactory(video__tenant=tenant_b, status=Job.Status.QUEUED, not_before=timezone.now() - timedelta(seconds=5))
+    JobFactory(video__tenant=tenant_b, status=Job.Status.QUEUED, not_before=timezone.now() + timedelta(minutes=2))
     for status in (Job.Status.RUNNING, Job.Status.SUCCEEDED, Job.Status.FAILED, Job.Status.CANCELLED):
         JobFactory(video__tenant=tenant_b, status=status)
     (backlog,) = triggers_of(scaled_object(name)["spec"], "postgresql")
