@@ -5,11 +5,14 @@ the same code.
 ``spectral_merge`` (the default) first over-splits the windows with spectral clustering on a
 pruned cosine affinity, so every voice, a quiet child's included, gets clusters of its own
 instead of being swallowed by the loudest speaker; then merges the two most similar clusters
-(cosine of their mean embeddings) until the count remains. With ``auto`` the count is where
-that chain of merges drops most sharply: merging pieces of one voice keeps a steady
-similarity, the first merge of two different people falls well below it. A k-means pass
-(cosine) then settles the borders. ``agglomerative`` is the first version (average linkage, a
-silhouette count and a fixed one-voice similarity), kept for comparison.
+(cosine of their mean embeddings) until the count remains, and a k-means pass (cosine)
+settles the borders. With ``auto`` the count is the most voices whose settled mean voices are
+all less alike than the encoder's line between one person and two (``alike``: CAM++, trained
+to verify speakers, puts two people's mean voices far below one person's two halves); or, for
+an encoder whose two ranges overlap (Resemblyzer), where the chain of merges drops most
+sharply (``drop``): merging pieces of one voice keeps a steady similarity, the first merge of
+two different people falls well below it. ``agglomerative`` is the first version (average
+linkage, a silhouette count and a fixed one-voice similarity), kept for comparison.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 Count = int | str  # a number of speakers, or "auto"
+COUNT_RULES = ("alike", "drop")
 
 
 def agglomerative(x: np.ndarray, speakers: Count, max_speakers: int, same_voice: float) -> tuple[np.ndarray, int]:
@@ -39,11 +43,23 @@ def agglomerative(x: np.ndarray, speakers: Count, max_speakers: int, same_voice:
 
 
 def spectral_merge(
-    x: np.ndarray, speakers: Count, max_speakers: int, split_into: int, min_drop: float, same_voice: float
+    x: np.ndarray,
+    speakers: Count,
+    max_speakers: int,
+    split_into: int,
+    min_drop: float,
+    same_voice: float,
+    rule: str = "drop",
 ) -> tuple[np.ndarray, int, int]:
     """Over-split with spectral clustering into ``split_into``, merge the closest clusters down
     to the count, settle the borders with k-means. Returns labels 0..k-1, k, and the count the
-    merges themselves point to (``auto``'s answer, also worked out when a count was given).
+    encoder itself points to (``auto``'s answer, also worked out when a count was given).
+
+    ``rule`` says how that count is found: ``alike``, the most voices whose settled mean
+    voices are all less alike (cosine) than ``same_voice``, a fixed line between one person and
+    two (an encoder trained to verify speakers draws one: CAM++); ``drop``, where the chain of
+    merges drops most sharply, by at least ``min_drop`` (for Resemblyzer, whose similarities
+    of one person and of two overlap too much for a fixed line).
     Fewer than 4 windows are too few to over-split: ``agglomerative`` then."""
     n = len(x)
     if n < 4:
@@ -57,15 +73,28 @@ def spectral_merge(
         centroids = unit(np.stack([x[sample][pieces == c].mean(axis=0) for c in range(pieces.max() + 1)]))
         pieces = (x @ centroids.T).argmax(axis=1)
     chain = _merge_chain(x, pieces)
-    heard = _count_from_chain(chain, max_speakers, min_drop)
-    # A count given is trusted (a coach can merge two speakers that are one person): on real
-    # recordings no similarity tells one voice from two reliably (see docs/benchmarks.md).
+    settled: dict[int, np.ndarray] = {}
+
+    def labels_for(k: int) -> np.ndarray:
+        if k not in settled:
+            labels = np.zeros(n, int)
+            for label, members in enumerate(chain[k][0]):
+                labels[np.isin(pieces, members)] = label
+            settled[k] = _kmeans_cosine(x, labels, k) if k > 1 else labels
+        return settled[k]
+
+    if rule == "alike":
+        heard = 1
+        for k in range(min(max_speakers, max(chain)), 1, -1):
+            if _centroid_similarity(x, labels_for(k)) < same_voice:
+                heard = int(labels_for(k).max()) + 1
+                break
+    else:
+        heard = _count_from_chain(chain, max_speakers, min_drop)
+    # A count given is trusted (a coach can merge two speakers that are one person): the
+    # encoder's count is only compared with it, for the note that voices were hard to tell apart.
     k = heard if speakers == "auto" else min(int(speakers), max(chain))
-    labels = np.zeros(n, int)
-    for label, members in enumerate(chain[k][0]):
-        labels[np.isin(pieces, members)] = label
-    if k > 1:
-        labels = _kmeans_cosine(x, labels, k)
+    labels = labels_for(k)
     return labels, int(labels.max()) + 1, heard
 
 
@@ -157,7 +186,9 @@ def _estimate_count(x: np.ndarray, fit, max_k: int) -> int:
 
 
 def _centroid_similarity(x: np.ndarray, labels: np.ndarray) -> float:
-    """Highest cosine similarity between any two cluster centroids."""
+    """Highest cosine similarity between any two cluster centroids (-1 for one cluster)."""
+    if labels.max() < 1:
+        return -1.0
     centroids = unit(np.stack([x[labels == c].mean(axis=0) for c in np.unique(labels)]))
     sims = centroids @ centroids.T
     np.fill_diagonal(sims, -1)

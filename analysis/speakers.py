@@ -22,9 +22,16 @@ from analysis import speaker_clusters as clusters
 from analysis import voice_embeddings
 from analysis.vad import Span
 
-METHODS = ("resemblyzer", "mfcc", "combined")
+METHODS = ("campplus", "resemblyzer", "mfcc", "combined")
 CLUSTERINGS = ("spectral", "agglomerative")
 _STEP_S = 0.05  # resolution of the speaker timeline
+# Each encoder's line between one person and two (cosine of two mean voices), and how ``auto``
+# counts with it, chosen on bench/diarization.py's sets (docs/benchmarks.md): CAM++ puts
+# different people's mean voices at -0.07 to 0.41 and one person's pieces at 0.59 and above on
+# real voices, so a fixed line counts; Resemblyzer's two ranges overlap (0.57-0.97 against
+# 0.84-0.98), so it counts by the sharpest drop instead.
+SAME_VOICE = {"campplus": 0.45, "resemblyzer": 0.86, "mfcc": 0.86, "combined": 0.86}
+COUNT_RULE = {"campplus": "alike", "resemblyzer": "drop", "mfcc": "drop", "combined": "drop"}
 
 
 @dataclass
@@ -32,15 +39,22 @@ class DiarizeOptions:
     """Attributes:
     speakers: How many speakers to find, or ``"auto"`` to estimate (1..max_speakers).
     max_speakers: Upper bound for ``auto``.
-    method: ``resemblyzer`` (pretrained encoder), ``mfcc`` (classic features) or ``combined``.
+    method: ``campplus`` (CAM++, a speaker-verification encoder: ``analysis.campplus``),
+      ``resemblyzer`` (the first encoder), ``mfcc`` (classic features) or ``combined``.
     clustering: ``spectral`` (over-split, then merge; see the module notes) or
       ``agglomerative`` (the first version).
     window_s: Embedding window length; spans shorter than this get one window of their own.
     hop_s: Step between windows inside a span.
-    same_voice_similarity: ``agglomerative`` only: two clusters whose centroids are at least
-      this cosine-similar are one voice (a recording with a single speaker).
+    same_voice_similarity: Two clusters whose mean voices are at least this alike (cosine) are
+      one person: ``auto``'s line with the ``alike`` count rule, and ``agglomerative``'s test
+      for a single speaker. 0 takes the encoder's own (``SAME_VOICE``).
+    count_rule: How ``auto`` counts with ``spectral``: ``alike`` (the most voices all less
+      alike than ``same_voice_similarity``) or ``drop`` (the sharpest drop in the chain of
+      merges, see ``min_drop``); empty takes the encoder's own (``COUNT_RULE``).
     split_into: ``spectral``: how many clusters the first, over-split pass makes (at most).
-    min_drop: ``spectral`` with ``auto``: a merge whose similarity falls at least this far
+    mix_gain: How much better (cosine) a mix of two voices must match a window than one voice
+      for the window to be flagged as overlap; 0 takes the encoder's own (``MIX_GAIN``).
+    min_drop: ``drop`` count rule: a merge whose similarity falls at least this far
       below the merges just before it joins two different voices. Below it everywhere, the
       recording holds one voice.
     join_pause_s: A pause shorter than this between two turns of one speaker is part of the
@@ -53,11 +67,13 @@ class DiarizeOptions:
 
     speakers: int | str = 2
     max_speakers: int = 6
-    method: str = "resemblyzer"
+    method: str = "campplus"
     clustering: str = "spectral"
     window_s: float = 1.5
     hop_s: float = 0.5
-    same_voice_similarity: float = 0.86
+    same_voice_similarity: float = 0.0
+    count_rule: str = ""
+    mix_gain: float = 0.0
     split_into: int = 8
     min_drop: float = 0.04
     join_pause_s: float = 0.5
@@ -112,6 +128,8 @@ def diarize(
         raise ValueError(f"method must be one of {METHODS}")
     if options.clustering not in CLUSTERINGS:
         raise ValueError(f"clustering must be one of {CLUSTERINGS}")
+    if options.count_rule not in ("", *clusters.COUNT_RULES):
+        raise ValueError(f"count_rule must be one of {clusters.COUNT_RULES}")
     notes: list[str] = []
     windows = speech_windows(spans, options.window_s, options.hop_s)
     if not windows:
@@ -120,15 +138,14 @@ def diarize(
         return _single(spans, options, notes)
 
     features = voice_embeddings.embed(audio, windows, options.method, options.device, options.cpu_threads, should_stop)
+    same_voice = options.same_voice_similarity or SAME_VOICE[options.method]
     if options.clustering == "spectral":
         labels, k, heard = clusters.spectral_merge(
             features, options.speakers, options.max_speakers, options.split_into, options.min_drop,
-            options.same_voice_similarity,
+            same_voice, options.count_rule or COUNT_RULE[options.method],
         )  # fmt: skip
     else:
-        labels, k = clusters.agglomerative(
-            features, options.speakers, options.max_speakers, options.same_voice_similarity
-        )
+        labels, k = clusters.agglomerative(features, options.speakers, options.max_speakers, same_voice)
         heard = k
     if k == 1:
         notes.append("Only one voice was found.")
@@ -140,7 +157,9 @@ def diarize(
         t.speaker = rename[t.speaker]
     overlaps = [
         Overlap(o.start, o.end, sorted(rename[s] for s in o.speakers))
-        for o in _overlaps(features, windows, labels, spans, options.hop_s)
+        for o in _overlaps(
+            features, windows, labels, spans, options.hop_s, options.mix_gain or MIX_GAIN[options.method]
+        )
         if all(s in rename for s in o.speakers)
     ]
     if isinstance(options.speakers, int) and len(order) < options.speakers:
@@ -151,14 +170,17 @@ def diarize(
 
 
 # A window is heard as two voices when the best mix of two speakers' mean voices matches its
-# embedding this much better (cosine) than the best single voice, each voice carrying at least
-# MIX_MIN_SHARE of the mix. Measured on built dialogues with placed overlaps (bench/diarization.py
-# prints the overlap precision and recall): about half the flagged windows hold a real overlap.
-MIX_GAIN = 0.02
+# embedding at least MIX_GAIN better (cosine) than the best single voice, each voice carrying at
+# least MIX_MIN_SHARE of the mix. Set per encoder on built dialogues with placed overlaps, where
+# the flagged time's F1 against the real overlaps is best (bench/diarization.py --vary mix_gain=…;
+# docs/benchmarks.md): about half the flagged time is real overlap.
+MIX_GAIN = {"campplus": 0.04, "resemblyzer": 0.02, "mfcc": 0.02, "combined": 0.02}
 MIX_MIN_SHARE = 0.2
 
 
-def _overlaps(x: np.ndarray, windows: list[Span], labels: np.ndarray, spans: list[Span], hop_s: float) -> list[Overlap]:
+def _overlaps(
+    x: np.ndarray, windows: list[Span], labels: np.ndarray, spans: list[Span], hop_s: float, mix_gain: float
+) -> list[Overlap]:
     """Stretches (the middle ``hop_s`` of each window heard as two voices, joined) where two
     speakers seem to talk at once; clipped to the speech spans."""
     k = int(labels.max()) + 1
@@ -179,7 +201,7 @@ def _overlaps(x: np.ndarray, windows: list[Span], labels: np.ndarray, spans: lis
                 continue
             fitted = basis @ mix
             gain = float(fitted @ x[i] / max(np.linalg.norm(fitted), 1e-9)) - float(sims[first])
-            if gain >= MIX_GAIN and (best is None or gain > best[0]):
+            if gain >= mix_gain and (best is None or gain > best[0]):
                 best = (gain, other)
         if best is None:
             continue

@@ -1,8 +1,9 @@
 """Voice embeddings: one vector per window of speech, for telling speakers apart.
 
-Resemblyzer's pretrained speaker encoder (its weights ship in the package) runs on mel frames
-computed once per recording, batched by window length; classic MFCC statistics are kept for
-comparison. ``analysis.speakers`` cuts the windows and groups the vectors into voices.
+CAM++ (``analysis.campplus``, the default) and Resemblyzer's speaker encoder (the first one;
+its weights ship in its package) run on frames computed once per recording, batched by window
+length; classic MFCC statistics are kept for comparison. ``analysis.speakers`` cuts the
+windows and groups the vectors into voices.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from analysis import campplus
 from analysis.devices import cpu_threads, torch_device
 from analysis.errors import Cancelled
 from analysis.media import SAMPLE_RATE
@@ -32,12 +34,15 @@ def embed(
     Args:
       audio: 16 kHz mono float32.
       windows: Stretches of speech to embed (``speakers.speech_windows``).
-      method: ``resemblyzer``, ``mfcc`` or ``combined`` (both, side by side).
+      method: ``campplus`` (``analysis.campplus``), ``resemblyzer``, ``mfcc`` or ``combined``
+        (Resemblyzer and MFCC side by side).
       device, threads: Where the encoder runs (``analysis.devices``).
       should_stop: Polled between batches; True raises ``Cancelled``.
     Returns:
       An array of shape (len(windows), dimensions), each row of length 1.
     """
+    if method == "campplus":
+        return unit(campplus.embed(audio, windows, device, threads, should_stop))
     parts = []
     if method in ("resemblyzer", "combined"):
         parts.append(_resemblyzer(audio, windows, device, threads, should_stop))

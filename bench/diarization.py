@@ -55,9 +55,11 @@ def _diarize_with(**options) -> Method:
 
 
 METHODS: dict[str, Method] = {
-    "new": _diarize_with(),  # the product's default: DiarizeOptions()
-    # the first version: average linkage, silhouette count, turns ending at every pause
-    "old": _diarize_with(clustering="agglomerative", join_pause_s=0.0),
+    "new": _diarize_with(),  # the product's default: DiarizeOptions() (CAM++)
+    # the same clustering on the first encoder, counting by the sharpest drop
+    "resemblyzer": _diarize_with(method="resemblyzer"),
+    # the first version: Resemblyzer, average linkage, silhouette count, turns ending at every pause
+    "old": _diarize_with(method="resemblyzer", clustering="agglomerative", join_pause_s=0.0),
     "mfcc": _diarize_with(method="mfcc", clustering="agglomerative"),
     "combined": _diarize_with(method="combined", clustering="agglomerative"),
 }

@@ -1,10 +1,11 @@
 """How far apart the encoder hears the true speakers: the ceiling of speaker counting.
 
-    .venv/bin/python bench/voice_ceiling.py [--sets real,built,alone,synthetic]
+    .venv/bin/python bench/voice_ceiling.py [--sets real,built,alone,synthetic] [--method campplus|resemblyzer]
 
 For each recording of the speaker benchmarks' sets (bench/speaker_sets.py), the windows the product embeds are given
 to the true speaker who holds most of each window (windows shared evenly are left out), and
-the mean voices (cosine of mean Resemblyzer embeddings) of every pair of true speakers are
+the mean voices (cosine of mean embeddings, of the product's encoder unless ``--method`` names
+another) of every pair of true speakers are
 compared. For one speaker alone, the windows are cut into the earlier and the later half and
 the halves compared: one person heard in different moments (here, different sessions). ``auto`` can only tell two
 people apart when their pair sits clearly below what one person's halves reach; the last
@@ -55,8 +56,9 @@ def pair_similarities(x: np.ndarray, names: list[str | None]) -> dict[tuple[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default="real,built,alone,synthetic")
+    parser.add_argument("--method", default=speakers.DiarizeOptions().method, choices=speakers.METHODS)
     args = parser.parse_args()
-    options = speakers.DiarizeOptions()
+    options = speakers.DiarizeOptions(method=args.method)
     closest: dict[str, list[float]] = {"two people or more": [], "one person, two halves": []}
     print(f"{'recording':24} {'set':9} {'spk':>3} {'closest pair':>12}  pairs")
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,7 +69,7 @@ def main() -> None:
                 windows = speakers.speech_windows(spans, options.window_s, options.hop_s)
                 if len(windows) < 4:
                     continue
-                x = voice_embeddings.embed(rec.audio, windows)
+                x = voice_embeddings.embed(rec.audio, windows, options.method)
                 alone = rec.count == 1
                 sims = pair_similarities(x, owners(windows, rec.truth, halves=alone))
                 if not sims:

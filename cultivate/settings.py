@@ -395,7 +395,7 @@ if DIARIZATION_SPEAKERS != "auto":
         DIARIZATION_SPEAKERS = int(DIARIZATION_SPEAKERS)
     except ValueError:
         raise ImproperlyConfigured("DIARIZATION_SPEAKERS must be a number or auto") from None
-DIARIZATION_METHOD = _env_choice("DIARIZATION_METHOD", "resemblyzer", ("resemblyzer", "mfcc", "combined"))
+DIARIZATION_METHOD = _env_choice("DIARIZATION_METHOD", "campplus", ("campplus", "resemblyzer", "mfcc", "combined"))
 DIARIZATION_CLUSTERING = _env_choice("DIARIZATION_CLUSTERING", "spectral", ("spectral", "agglomerative"))
 BLUR_OTHERS_DEFAULT = _env_bool("BLUR_OTHERS_DEFAULT", False)  # privacy blur in clips (a job may override)
 DEFAULT_SESSION = _env_choice("DEFAULT_SESSION", "classroom", ("classroom", "coaching"))

@@ -131,3 +131,31 @@ def test_the_whole_pipeline_on_real_voices_gives_the_lead_the_teacher_role(tmp_p
     true_share = sum(b - a for a, b, who in d.turns if who == lead) / sum(b - a for a, b, _ in d.turns)
     assert abs(roles[teacher]["talk_share"] - true_share) <= 0.05
     assert all(w["speaker"] == s["speaker"] for s in doc["segments"] for w in s["words"])
+
+
+def test_one_real_voice_alone_is_heard_as_one():
+    """Each test speaker's utterances joined, every one recorded in its own session (more
+    varied than one person in one room): ``auto`` hears one voice, with no note to check."""
+    heard = {}
+    for speaker in realvoice.speakers_with_utterances(VOICES):
+        d = realvoice.alone(speaker, VOICES)
+        found = speakers.diarize(d.audio, vad.detect_speech(d.audio), DiarizeOptions(speakers="auto"))
+        heard[speaker] = len(found.speakers)
+    assert len(heard) >= 4
+    assert all(n == 1 for n in heard.values()), heard
+
+
+@pytest.mark.parametrize("voices", [1, 2, 3, 4])
+def test_the_alike_rule_counts_the_voices_less_alike_than_the_line(voices):
+    """Windows of ``voices`` people whose mean voices are far apart (cosine near 0) and scatter
+    around them (a window is about 0.7 alike its own mean): the count is ``voices``, each voice
+    in a cluster of its own. (``min_drop`` 99 would make the drop rule hear one voice.)"""
+    rng = np.random.default_rng(voices)
+    means = speaker_clusters.unit(rng.standard_normal((voices, 64)))
+    truth = rng.integers(0, voices, 240)
+    x = speaker_clusters.unit(means[truth] + 0.12 * rng.standard_normal((truth.size, 64)))
+    labels, k, heard = speaker_clusters.spectral_merge(x, "auto", 6, 8, 99.0, 0.45, rule="alike")
+    assert k == heard == voices
+    if voices > 1:
+        agree = min(np.mean(labels[truth == t] == np.bincount(labels[truth == t]).argmax()) for t in range(voices))
+        assert agree > 0.95
