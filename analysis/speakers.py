@@ -26,10 +26,10 @@ METHODS = ("campplus", "resemblyzer", "mfcc", "combined")
 CLUSTERINGS = ("spectral", "agglomerative")
 _STEP_S = 0.05  # resolution of the speaker timeline
 # Each encoder's line between one person and two (cosine of two mean voices), and how ``auto``
-# counts with it, chosen on bench/diarization.py's sets (docs/benchmarks.md): CAM++ puts
-# different people's mean voices at -0.07 to 0.41 and one person's pieces at 0.59 and above on
-# real voices, so a fixed line counts; Resemblyzer's two ranges overlap (0.57-0.97 against
-# 0.84-0.98), so it counts by the sharpest drop instead.
+# counts with it, chosen on bench/diarization.py's sets (docs/benchmarks.md): on real voices
+# CAM++ puts the closest pair of two people at 0.01-0.42 and one person's two halves at
+# 0.60-0.91 (bench/voice_ceiling.py), so a fixed line counts; Resemblyzer's two ranges overlap
+# (0.57-0.97 against 0.84-0.98), so it counts by the sharpest drop instead.
 SAME_VOICE = {"campplus": 0.45, "resemblyzer": 0.86, "mfcc": 0.86, "combined": 0.86}
 COUNT_RULE = {"campplus": "alike", "resemblyzer": "drop", "mfcc": "drop", "combined": "drop"}
 

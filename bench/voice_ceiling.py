@@ -9,7 +9,9 @@ another) of every pair of true speakers are
 compared. For one speaker alone, the windows are cut into the earlier and the later half and
 the halves compared: one person heard in different moments (here, different sessions). ``auto`` can only tell two
 people apart when their pair sits clearly below what one person's halves reach; the last
-lines print both ranges side by side.
+lines print both ranges side by side, then how many recordings ``auto``'s ``alike`` rule
+counts right with each one-person line of ``--lines`` (the product's line for CAM++ is
+``speakers.SAME_VOICE``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis import speakers, vad, voice_embeddings  # noqa: E402
-from analysis.speaker_clusters import unit  # noqa: E402
+from analysis.speaker_clusters import spectral_merge, unit  # noqa: E402
 from bench import speaker_sets  # noqa: E402
 from bench.der import Segment  # noqa: E402
 
@@ -57,7 +59,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default="real,built,alone,synthetic")
     parser.add_argument("--method", default=speakers.DiarizeOptions().method, choices=speakers.METHODS)
+    parser.add_argument(
+        "--lines",
+        default="0.35,0.4,0.45,0.5,0.55",
+        help="one-person lines to count with (the alike rule), each tried on every recording",
+    )
     args = parser.parse_args()
+    lines = [float(v) for v in args.lines.split(",")]
+    right: dict[float, dict[str, list[bool]]] = {line: {"conversations": [], "one voice": []} for line in lines}
     options = speakers.DiarizeOptions(method=args.method)
     closest: dict[str, list[float]] = {"two people or more": [], "one person, two halves": []}
     print(f"{'recording':24} {'set':9} {'spk':>3} {'closest pair':>12}  pairs")
@@ -71,6 +80,9 @@ def main() -> None:
                     continue
                 x = voice_embeddings.embed(rec.audio, windows, options.method)
                 alone = rec.count == 1
+                for line in lines:
+                    heard = spectral_merge(x, "auto", options.max_speakers, options.split_into, 0.0, line, "alike")[2]
+                    right[line]["one voice" if alone else "conversations"].append(heard == rec.count)
                 sims = pair_similarities(x, owners(windows, rec.truth, halves=alone))
                 if not sims:
                     continue
@@ -85,6 +97,13 @@ def main() -> None:
                 f"{label:24}: closest pair {min(values):.3f} to {max(values):.3f},"
                 f" median {float(np.median(values)):.3f} ({len(values)} recordings)"
             )
+    print(f"\n{'one-person line':>16}  count right by auto (alike rule): conversations / one voice alone")
+    for line in lines:
+        got = right[line]
+        print(
+            f"{line:16.2f}  {sum(got['conversations'])} of {len(got['conversations'])}"
+            f" / {sum(got['one voice'])} of {len(got['one voice'])}"
+        )
 
 
 if __name__ == "__main__":

@@ -65,3 +65,20 @@ def test_windows_too_short_or_past_the_end_give_no_voice_and_no_error(utterances
     x = voice_embeddings.embed(audio, [Span(0.5, 0.51), Span(end + 1, end + 2.5), Span(0.5, 2.0)], "campplus")
     assert np.allclose(x[0], 0) and np.allclose(x[1], 0)
     assert np.isclose(np.linalg.norm(x[2]), 1.0, atol=1e-4)
+
+
+def test_the_frozen_network_gives_the_network_s_own_voices(utterances):
+    """On the CPU the network is traced and frozen for speed; for full windows, short ones and
+    batches of any size its vectors are the step-by-step network's."""
+    import torch
+
+    frozen, plain = campplus.load("cpu"), campplus.network()
+    assert isinstance(frozen, torch.jit.ScriptModule)
+    _, audio = utterances[0]
+    frames, first = campplus._filterbanks(audio, [Span(0.1, 3.0)])
+    for count, length in ((1, 140), (5, 140), (3, 37), (2, 8)):
+        batch = np.stack([frames[first[10 + 7 * i] :][:length] for i in range(count)])
+        batch = torch.from_numpy(batch - batch.mean(axis=1, keepdims=True))
+        with torch.no_grad():
+            agree = torch.nn.functional.cosine_similarity(frozen(batch), plain(batch))
+        assert float(agree.min()) > 0.9999, (count, length)
