@@ -61,7 +61,7 @@ def test_two_female_voices_teacher_and_child_with_two_speakers_asked(tmp_path):
     audio = media.decode_audio(tmp_path / "lesson.wav")
     spans = vad.detect_speech(audio)
     truth = [(t.start, t.end, t.speaker) for t in turns]
-    old = speakers.diarize(audio, spans, DiarizeOptions(speakers=2, clustering="agglomerative"))
+    old = speakers.diarize(audio, spans, DiarizeOptions(speakers=2, method="resemblyzer", clustering="agglomerative"))
     new = speakers.diarize(audio, spans, DiarizeOptions(speakers=2))
     assert der.score(truth, hypothesis(new)).wrong_share <= 0.06
     assert der.score(truth, hypothesis(new)).talk_share_error <= 0.05
