@@ -35,9 +35,10 @@ _HOP = SAMPLE_RATE // 100  # 10 ms
 _FRAME = SAMPLE_RATE * 25 // 1000  # 25 ms
 _CHUNK = 30 * 100  # frames computed per filterbank call
 _BATCH = 64  # windows per forward pass
-# Windows batch by length; a short window (a span shorter than the window) drops its last few
-# frames, under 0.1 s, to join a batch of its length rounded down to this many frames, instead
-# of running alone (a batch of one costs several times as much per window as a full batch).
+# Windows batch by their length rounded down to this many frames (a window drops under 0.1 s
+# at its end): full windows, 147 or 148 frames as their start falls, go together, and a short
+# one (a span shorter than the window) joins others of about its length instead of running
+# alone (a batch of one costs several times as much per window as a full batch).
 _LENGTH_STEP = 10
 _MIN_FRAMES = 5  # shorter windows (under 65 ms) carry no voice and get none
 
