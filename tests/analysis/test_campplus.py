@@ -33,9 +33,8 @@ def mean_voice(audio: np.ndarray) -> np.ndarray:
 
 def test_one_person_in_two_sessions_is_heard_closer_than_two_people(utterances):
     """Every utterance's nearest other utterance is its own speaker's, and the typical pair of
-    one person's utterances sits far above the typical pair of two people (CAM++: 0.68
-    against 0.13; Resemblyzer, the first encoder, 0.81 against 0.55), on either side of the
-    line ``auto`` counts with."""
+    one person's utterances sits far above the typical pair of two people, on either side of
+    the line ``auto`` counts with."""
     who = [speaker for speaker, _ in utterances]
     voices = np.stack([mean_voice(audio) for _, audio in utterances])
     sims = voices @ voices.T
