@@ -53,6 +53,7 @@ class Overlaps:
 
 
 PITCH_SAMPLE_S = 120.0  # pitch statistics are stable long before this much speech
+PITCH_HOP_S = 0.01  # one pitch value every 10 ms
 
 
 def voice_stats(audio: np.ndarray, spans: list[tuple[float, float]]) -> VoiceStats:
@@ -78,7 +79,7 @@ def pitch_track(clip: np.ndarray) -> np.ndarray:
     """F0 in Hz of the voiced frames of ``clip`` (YIN; quiet frames and octave-edge values dropped)."""
     import librosa
 
-    hop, frame = 160, 1024
+    hop, frame = round(PITCH_HOP_S * SAMPLE_RATE), 1024
     if clip.size < frame:
         return np.zeros(0)
     f0 = librosa.yin(clip, fmin=65, fmax=600, sr=SAMPLE_RATE, frame_length=frame, hop_length=hop)

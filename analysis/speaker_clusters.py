@@ -17,6 +17,8 @@ linkage, a silhouette count and a fixed one-voice similarity), kept for comparis
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 Count = int | str  # a number of speakers, or "auto"
@@ -50,6 +52,8 @@ def spectral_merge(
     min_drop: float,
     same_voice: float,
     rule: str = "drop",
+    pitch_of: Callable[[np.ndarray], float] | None = None,
+    pitch_apart: float = 0.0,
 ) -> tuple[np.ndarray, int, int]:
     """Over-split with spectral clustering into ``split_into``, merge the closest clusters down
     to the count, settle the borders with k-means. Returns labels 0..k-1, k, and the count the
@@ -59,7 +63,10 @@ def spectral_merge(
     voices are all less alike (cosine) than ``same_voice``, a fixed line between one person and
     two (an encoder trained to verify speakers draws one: CAM++); ``drop``, where the chain of
     merges drops most sharply, by at least ``min_drop`` (for Resemblyzer, whose similarities
-    of one person and of two overlap too much for a fixed line).
+    of one person and of two overlap too much for a fixed line). With ``pitch_of`` (the median
+    pitch, in semitones, of the windows a boolean mask picks; NaN where too little is voiced),
+    ``alike`` also counts two voices alike by the encoder as two people when their pitches are
+    at least ``pitch_apart`` semitones apart (a woman and a girl that an encoder hears as close).
     Fewer than 4 windows are too few to over-split: ``agglomerative`` then."""
     n = len(x)
     if n < 4:
@@ -86,7 +93,7 @@ def spectral_merge(
     if rule == "alike":
         heard = 1
         for k in range(min(max_speakers, max(chain)), 1, -1):
-            if _centroid_similarity(x, labels_for(k)) < same_voice:
+            if _all_apart(x, labels_for(k), same_voice, pitch_of, pitch_apart):
                 heard = int(labels_for(k).max()) + 1
                 break
     else:
@@ -183,6 +190,18 @@ def _estimate_count(x: np.ndarray, fit, max_k: int) -> int:
         if score > best_score:
             best_k, best_score = k, score
     return best_k
+
+
+def _all_apart(x: np.ndarray, labels: np.ndarray, same_voice: float, pitch_of, pitch_apart: float) -> bool:
+    """Every two clusters are two people: mean voices less alike than ``same_voice`` or, where
+    ``pitch_of`` is given, pitches at least ``pitch_apart`` semitones apart."""
+    ids = np.unique(labels)
+    centroids = unit(np.stack([x[labels == c].mean(axis=0) for c in ids]))
+    sims = centroids @ centroids.T
+    for a, b in zip(*np.nonzero(np.triu(sims >= same_voice, 1)), strict=True):
+        if pitch_of is None or not abs(pitch_of(labels == ids[a]) - pitch_of(labels == ids[b])) >= pitch_apart:
+            return False
+    return True
 
 
 def _centroid_similarity(x: np.ndarray, labels: np.ndarray) -> float:

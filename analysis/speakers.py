@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from analysis import prosody, voice_embeddings
 from analysis import speaker_clusters as clusters
-from analysis import voice_embeddings
+from analysis.media import SAMPLE_RATE
 from analysis.vad import Span
 
 METHODS = ("campplus", "resemblyzer", "mfcc", "combined")
@@ -32,6 +33,10 @@ _STEP_S = 0.05  # resolution of the speaker timeline
 # (0.57-0.97 against 0.84-0.98), so it counts by the sharpest drop instead.
 SAME_VOICE = {"campplus": 0.45, "resemblyzer": 0.86, "mfcc": 0.86, "combined": 0.86}
 COUNT_RULE = {"campplus": "alike", "resemblyzer": "drop", "mfcc": "drop", "combined": "drop"}
+# ``pitch_apart_st`` (off by default): a cluster's pitch is read from at most PITCH_WINDOWS of its
+# windows, spread out; less voiced time than PITCH_MIN_VOICED_S gives no pitch (no evidence).
+PITCH_WINDOWS = 30
+PITCH_MIN_VOICED_S = 1.0
 
 
 @dataclass
@@ -54,6 +59,11 @@ class DiarizeOptions:
     split_into: ``spectral``: how many clusters the first, over-split pass makes (at most).
     mix_gain: How much better (cosine) a mix of two voices must match a window than one voice
       for the window to be flagged as overlap; 0 takes the encoder's own (``MIX_GAIN``).
+    pitch_apart_st: ``alike`` count rule: two voices the encoder hears as alike are two
+      people when their median pitches are at least this many semitones apart; 0 (the
+      default) leaves pitch out. Measured and left off: pieces of one real person's speech,
+      split too finely, sit up to 8 semitones apart, further than some pairs of two
+      people (bench/voice_ceiling.py, docs/benchmarks.md).
     min_drop: ``drop`` count rule: a merge whose similarity falls at least this far
       below the merges just before it joins two different voices. Below it everywhere, the
       recording holds one voice.
@@ -74,6 +84,7 @@ class DiarizeOptions:
     same_voice_similarity: float = 0.0
     count_rule: str = ""
     mix_gain: float = 0.0
+    pitch_apart_st: float = 0.0
     split_into: int = 8
     min_drop: float = 0.04
     join_pause_s: float = 0.5
@@ -140,9 +151,11 @@ def diarize(
     features = voice_embeddings.embed(audio, windows, options.method, options.device, options.cpu_threads, should_stop)
     same_voice = options.same_voice_similarity or SAME_VOICE[options.method]
     if options.clustering == "spectral":
+        apart = options.pitch_apart_st
         labels, k, heard = clusters.spectral_merge(
             features, options.speakers, options.max_speakers, options.split_into, options.min_drop,
             same_voice, options.count_rule or COUNT_RULE[options.method],
+            pitch_of=pitch_reader(audio, windows) if apart > 0 else None, pitch_apart=apart,
         )  # fmt: skip
     else:
         labels, k = clusters.agglomerative(features, options.speakers, options.max_speakers, same_voice)
@@ -239,6 +252,27 @@ HARD_TO_TELL = (
     "The voices were hard to tell apart, so the speakers asked for may mix two people or split one:"
     " check who spoke when (a coach can merge speakers or give a stretch to another)."
 )
+
+
+def pitch_reader(audio: np.ndarray, windows: list[Span]) -> Callable[[np.ndarray], float]:
+    """``pitch_of(mask)``: the median pitch, in semitones (above 1 Hz), of the voiced frames of up
+    to ``PITCH_WINDOWS`` of the windows ``mask`` picks, spread over them; NaN with less than
+    ``PITCH_MIN_VOICED_S`` voiced. Each window's pitch is tracked once, when first asked for."""
+    tracked: dict[int, np.ndarray] = {}
+
+    def pitch_of(mask: np.ndarray) -> float:
+        picked = np.flatnonzero(mask)
+        picked = picked[np.unique(np.linspace(0, len(picked) - 1, min(len(picked), PITCH_WINDOWS)).round().astype(int))]
+        for i in picked:
+            if i not in tracked:
+                w = windows[i]
+                tracked[i] = prosody.pitch_track(audio[int(w.start * SAMPLE_RATE) : int(w.end * SAMPLE_RATE)])
+        f0 = np.concatenate([tracked[i] for i in picked]) if len(picked) else np.zeros(0)
+        if f0.size * prosody.PITCH_HOP_S < PITCH_MIN_VOICED_S:
+            return float("nan")
+        return float(12 * np.log2(np.median(f0)))
+
+    return pitch_of
 
 
 def speech_windows(spans: list[Span], window_s: float, hop_s: float) -> list[Span]:

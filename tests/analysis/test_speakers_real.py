@@ -159,3 +159,40 @@ def test_the_alike_rule_counts_the_voices_less_alike_than_the_line(voices):
     if voices > 1:
         agree = min(np.mean(labels[truth == t] == np.bincount(labels[truth == t]).argmax()) for t in range(voices))
         assert agree > 0.95
+
+
+def test_the_alike_rule_with_pitch_counts_two_alike_voices_far_apart_in_pitch_as_two():
+    """Two voices the encoder hears as close (mean voices about 0.8 alike, above the line):
+    one voice without pitch; two when their pitches are 6 semitones apart and the pitch line is
+    4; still one when the line is 8."""
+    rng = np.random.default_rng(7)
+    base = speaker_clusters.unit(rng.standard_normal((1, 64)))
+    means = speaker_clusters.unit(base + 0.5 * speaker_clusters.unit(rng.standard_normal((2, 64))))
+    assert means[0] @ means[1] > 0.6
+    truth = rng.integers(0, 2, 240)
+    x = speaker_clusters.unit(means[truth] + 0.06 * rng.standard_normal((truth.size, 64)))
+
+    def pitch_of(mask):  # semitones: the first voice at 57 (about 220 Hz), the second 6 higher
+        return 57.0 + 6.0 * float(np.median(truth[mask]))
+
+    def count(apart):
+        return speaker_clusters.spectral_merge(x, "auto", 6, 8, 99.0, 0.45, "alike", pitch_of, apart)[2]
+
+    assert speaker_clusters.spectral_merge(x, "auto", 6, 8, 99.0, 0.45, rule="alike")[2] == 1
+    assert count(4.0) == 2
+    assert count(8.0) == 1
+
+
+def test_the_pitch_reader_gives_each_stretch_its_median_pitch_in_semitones():
+    """Windows over a 150 Hz tone, then a 300 Hz one (an octave higher): 12 semitones apart;
+    windows of silence give no pitch."""
+    rate = 16000
+    t = np.arange(3 * rate) / rate
+    audio = np.concatenate([0.3 * np.sin(2 * np.pi * 150 * t), 0.3 * np.sin(2 * np.pi * 300 * t), np.zeros(3 * rate)])
+    windows = speakers.speech_windows([vad.Span(0.0, 9.0)], 1.5, 0.5)
+    pitch_of = speakers.pitch_reader(audio.astype(np.float32), windows)
+    starts = np.array([w.start for w in windows])
+    low, high = pitch_of((starts + 1.5) <= 3.0), pitch_of((starts >= 3.0) & (starts + 1.5 <= 6.0))
+    assert abs(low - 12 * np.log2(150)) < 0.3
+    assert abs(high - low - 12.0) < 0.3
+    assert np.isnan(pitch_of(starts >= 6.0))
