@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -144,8 +145,7 @@ class _Model:
         from ai_edge_litert.interpreter import Interpreter
 
         self.spec = _MODELS[model]
-        self.interpreter = Interpreter(model_path=model_path(model), num_threads=max(1, threads))
-        self.interpreter.allocate_tensors()
+        self.interpreter = _quietly(lambda: Interpreter(model_path=model_path(model), num_threads=max(1, threads)))
         self.input = self.interpreter.get_input_details()[0]["index"]
         outputs = self.interpreter.get_output_details()
         # Outputs are (1, N, 16) regressors and (1, N, 1) classifiers; their order differs by model.
@@ -163,6 +163,36 @@ class _Model:
 
 
 _per_thread = threading.local()
+_first_load = threading.Lock()
+_loaded = False
+
+
+def _quietly(make):
+    """``make()`` an interpreter and allocate its tensors. The first time a process does so, the
+    TFLite runtime writes "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." to the
+    process's stderr (native code, once per process, with no switch to turn it off), which
+    would break the command line's one-line errors; so that first load runs with file
+    descriptor 2 pointed at the null device for its moment. Later loads run as they are."""
+    global _loaded
+    with _first_load:
+        if _loaded:
+            interpreter = make()
+            interpreter.allocate_tensors()
+            return interpreter
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 2)
+                try:
+                    interpreter = make()
+                    interpreter.allocate_tensors()
+                finally:
+                    os.dup2(saved, 2)
+        finally:
+            os.close(saved)
+        _loaded = True
+        return interpreter
 
 
 def _model(name: str, threads: int) -> _Model:

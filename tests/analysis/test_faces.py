@@ -259,3 +259,22 @@ def test_a_weak_face_is_reported_only_once_its_track_has_scored_high():
     assert sorted(f.x for f in listed) == [100, 300]  # it scored high once: a face
     listed, _ = tracker.update([dataclasses.replace(weak, x=305), _face(100, 100)])
     assert sorted(f.x for f in listed) == [100, 305]  # and its weak sightings count from then on
+
+
+def test_it_loads_the_detectors_without_writing_to_stderr():
+    """The TFLite runtime announces its XNNPACK delegate on stderr the first time a process
+    loads a model; the command line promises one line on stderr for an error, so loading
+    (both models, twice, in a fresh process) writes nothing there, and the models still run."""
+    code = (
+        "import numpy as np\n"
+        "from analysis import faces\n"
+        "for name in ('full', 'short', 'full'):\n"
+        "    m = faces._Model(name, 1)\n"
+        "    boxes, scores = m.run(np.zeros((m.spec.size, m.spec.size, 3), np.float32))\n"
+        "    assert scores.size == len(m.anchors)\n"
+        "print('ran')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ran"
+    assert proc.stderr == ""
