@@ -3,8 +3,8 @@
 Transcripts are written the way speech recognition writes them: lower or mixed case, no or
 wrong punctuation, fillers and restarts ("um so what what do you think"), run-ons with a
 statement before the question. ``normalise`` turns any of that into one canonical form before
-the rules, the features and the models see it: lower case, straight apostrophes, fillers
-dropped, immediate repeats of one to three words said once, leading discourse markers ("so",
+the rules, the features and the models see it: lower case, straight apostrophes (put back in
+contractions written without them: "whats", "doesnt"), fillers dropped, immediate repeats of one to three words said once, leading discourse markers ("so",
 "okay", "and", "now") dropped while at least two words remain. It never changes a label under
 ``docs/question-labels.md``: fillers and restarts are not part of what is asked.
 
@@ -52,6 +52,16 @@ _ONSET = re.compile(
 )
 _SENTENCES = re.compile(r"(?<=[.?!])\s+")
 WORD = re.compile(r"[a-z0-9']+")
+# Contractions as recognisers without apostrophes write them ("whats", "doesnt"); only words
+# that are no other English word ("its", "well", "were", "id" are, so they stay as written).
+_CONTRACTED = {
+    word.replace("'", ""): word
+    for word in (
+        "what's how's where's who's that's there's isn't aren't doesn't don't didn't can't won't wasn't weren't"
+        " haven't hasn't couldn't wouldn't shouldn't you're they're i'm i've you've we've they've you'll they'll"
+        " what're who're"
+    ).split()
+}
 
 
 def _bare(token: str) -> str:
@@ -61,6 +71,9 @@ def _bare(token: str) -> str:
 def normalise(text: str) -> str:
     """Canonical form of an utterance: lower case, fillers and restarts gone (see the module doc)."""
     tokens = text.lower().replace("\u2019", "'").replace("\u2018", "'").split()
+    tokens = [_CONTRACTED.get(t.rstrip(".,?!;:"), t.rstrip(".,?!;:")) + t[len(t.rstrip(".,?!;:")) :] for t in tokens]
+    if tokens and tokens[0].startswith("lets") and tokens[0].rstrip(".,?!;:") == "lets":
+        tokens[0] = "let's" + tokens[0][4:]  # "lets" opening an utterance is "let's"
     tokens = [t for t in tokens if _bare(t) not in FILLERS or len(tokens) == 1]
     tokens = [t.rstrip(",") if i + 1 < len(tokens) and _bare(t) in FILLERS else t for i, t in enumerate(tokens)]
     for n in (3, 2, 1):  # "is it is it heavier" -> "is it heavier", "what what" -> "what"
@@ -162,10 +175,10 @@ def feature_dicts(texts) -> list[dict]:
 
 def rule_hits(parts: list[str]):
     """``(name, label, match)`` for each rule that matches a sentence, in rule order."""
-    for name, label, later_only, pattern in RULES:
+    for name, label, where, pattern in RULES:
         for i, sentence in enumerate(parts):
             match = pattern.search(sentence)
-            if match and (i > 0 or not later_only):
+            if match and (where == "any" or (where == "later" and i > 0) or (where == "last" and i == len(parts) - 1)):
                 yield name, label, match
 
 
@@ -190,22 +203,34 @@ _NOT_AN_OBJECT = "".join(
         " is are was were be that's you're it's then and or left straight"
     ).split()
 )
+# "I wonder why the ice melted": wondering aloud about what the class sees, with nothing after
+# it, invites the children to think (OEQ). Not "I wonder if…" (a musing, NQ), not "I wonder how
+# many…" (a count), not one about the speaker's own things ("I wonder where I put my glasses";
+# "ill", "id": I'll, I'd without apostrophes),
+# not one the speaker goes on to answer or comment on (a sentence or clause after it, "probably",
+# "honestly", "but…"): those stay with the model (docs/question-labels.md).
+_WONDER = (
+    r"^i wonder (why|how|what|where|who|which|when)\b(?! (many|much|old|long|far|tall|big)\b)"
+    r"(?!.*\b(i|my|me|mine|i'll|i've|i'm|i'd|ill|id|but|honestly|probably|maybe|anyway|though)\b)[^,]*$"
+)
 # High-precision rules, tried in order before the model on each sentence of the normalised text:
-# (name for the cue, label, only in a later sentence, pattern).
+# (name for the cue, label, which sentences: any, later (not the first) or last, pattern).
 RULES = [
-    ("elaboration prompt", "OEQ", False, r"^(tell me|tell us|explain|describe|walk me through|talk me through|justify)\b(?! (if|whether)\b)"),
-    ("elaboration prompt", "OEQ", False, r"^(can|could|would|will) you (please )?(walk|talk) (me|us) through\b"),
-    ("asks for the reason too", "OEQ", False, r"(,|\band) (why|why not|how do you know|how did you know|what makes you (say|think)( that| so)?)\W*$"),
-    ("follow-up 'why'", "OEQ", True, r"^(why( not| or why not)?|how do you know|what makes you (say|think) (that|so))\?*$"),
-    ("request phrased as a question", "NQ", False, rf"^(can|could|will|would) (you|every\w+|some\w+|we|i)( all| please)* (?!({_ASK_VERBS})\b)\w+"),
-    ("suggestion", "NQ", False, r"^(why don't (you|we)|why not (let|try|have|use|give|ask|start|make)|how about|let's|let us)\b"),
-    ("exclamation", "NQ", False, r"^what an? (\w+ ){0,2}(you|we|they|he|she|i)\b"),
-    ("naming question", "CEQ", False, r"^what (do|does|did) (you|we|they|people) call\b"),
-    ("cue or filler", "NQ", False, r"^(okay|ok|ready|got it|all right|alright|right|mm-hm|hmm)\W*$"),
-    ("tag question", "CEQ", False, rf"^(?!{_WH_OPEN})\S+ .*, ({_NEGATIVE_AUX} ({_SUBJECTS})|right|correct)\W*$"),
-    ("tag question", "CEQ", False, rf"^(?!({_AUX_OR_WH})\b)(?!.*\b{_WH_ANY}\b)\S+ [^,]*\b{_NOT_AN_OBJECT}({_NEGATIVE_AUX} ({_SUBJECTS})|right|correct)\W*$"),
+    ("elaboration prompt", "OEQ", "any", r"^(tell me|tell us|explain|describe|walk me through|talk me through|justify)\b(?! (if|whether)\b)"),
+    ("elaboration prompt", "OEQ", "any", r"^(can|could|would|will) you (please )?(walk|talk) (me|us) through\b"),
+    ("asks for the reason too", "OEQ", "any", r"(,|\band) (why|why not|how do you know|how did you know|what makes you (say|think)( that| so)?)\W*$"),
+    ("follow-up 'why'", "OEQ", "later", r"^(why( not| or why not)?|how do you know|what makes you (say|think) (that|so))\?*$"),
+    ("comparison", "OEQ", "any", r"^(what's|what is|what are) (the )?(same|different|difference|differences|similar)\b|^how (is|are) .* (alike|different|the same|similar)\b"),
+    ("wondering aloud with the class", "OEQ", "last", _WONDER),
+    ("request phrased as a question", "NQ", "any", rf"^(can|could|will|would) (you|every\w+|some\w+|we|i)( all| please)* (?!({_ASK_VERBS})\b)\w+"),
+    ("suggestion", "NQ", "any", r"^(why don't (you|we)|why not (let|try|have|use|give|ask|start|make)|how about|let's|let us)\b"),
+    ("exclamation", "NQ", "any", r"^what an? (\w+ ){0,2}(you|we|they|he|she|i)\b"),
+    ("naming question", "CEQ", "any", r"^what (do|does|did) (you|we|they|people) call\b"),
+    ("cue or filler", "NQ", "any", r"^(okay|ok|ready|got it|all right|alright|right|mm-hm|hmm)\W*$"),
+    ("tag question", "CEQ", "any", rf"^(?!{_WH_OPEN})\S+ .*, ({_NEGATIVE_AUX} ({_SUBJECTS})|right|correct)\W*$"),
+    ("tag question", "CEQ", "any", rf"^(?!({_AUX_OR_WH})\b)(?!.*\b{_WH_ANY}\b)\S+ [^,]*\b{_NOT_AN_OBJECT}({_NEGATIVE_AUX} ({_SUBJECTS})|right|correct)\W*$"),
 ]  # fmt: skip
-RULES = [(name, label, later, re.compile(pattern)) for name, label, later, pattern in RULES]
+RULES = [(name, label, where, re.compile(pattern)) for name, label, where, pattern in RULES]
 BASELINE = [
     ("request opener", "NQ", r"^(can you|could you|will you|would you|please|let's)\b"),
     ("open opener", "OEQ", r"^(why|how|what do you think|tell me|describe|explain)\b"),

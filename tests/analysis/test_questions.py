@@ -211,3 +211,37 @@ def test_embedding_only_what_the_plain_model_is_unsure_of_gives_the_same_labels(
     everything = [x.label for x in classify(texts, replace(questions.NEW, fast_confidence=None))]
     assert today == everything
     assert 0 < embedded < len(texts)  # some were sure enough without embeddings, some were not
+
+
+def test_contractions_written_without_apostrophes_are_read_as_contractions():
+    assert qt.normalise("whats five plus three") == "what's five plus three"
+    assert qt.normalise("It sinks, doesnt it?") == "it sinks, doesn't it?"
+    assert qt.normalise("lets clean up the blocks") == "let's clean up the blocks"
+    assert qt.normalise("it lets the light in") == "it lets the light in"  # only an opening "lets"
+    assert qt.normalise("its wheels were well made") == "its wheels were well made"  # real words stay
+    labels = [label.label for label in questions.classify(["whats five plus three", "it sinks doesnt it"])]
+    assert labels == ["CEQ", "CEQ"]
+
+
+def test_wondering_aloud_about_the_lesson_is_open_but_a_private_musing_is_not():
+    cases = {
+        "I wonder why the ice melted.": "OEQ",
+        "look at the puddle. i wonder where the water went": "OEQ",
+        "I wonder where I put my glasses.": "NQ",
+        "I wonder where all those freight cars are headed. Probably somewhere far away.": "NQ",
+        "i wonder how hot it gets inside one of those ill have to look that up": "NQ",
+        "I wonder if the author ever visited the desert.": "NQ",
+    }
+    for text, label in cases.items():
+        hit = qt.rule(qt.normalise(text))
+        assert (hit[1] if hit and hit[0] == "wondering aloud with the class" else "NQ") == label, text
+    assert questions.classify(["I wonder why the ice melted."])[0].label == "OEQ"
+
+
+def test_comparisons_are_open():
+    for text in (
+        "What's the difference between a whale and a shark?",
+        "how are a frog and a toad alike",
+        "so whats the same and whats different about these two pictures",
+    ):
+        assert questions.classify([text])[0].label == "OEQ", text
