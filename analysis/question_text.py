@@ -4,9 +4,10 @@ Transcripts are written the way speech recognition writes them: lower or mixed c
 wrong punctuation, fillers and restarts ("um so what what do you think"), run-ons with a
 statement before the question. ``normalise`` turns any of that into one canonical form before
 the rules, the features and the models see it: lower case, straight apostrophes (put back in
-contractions written without them: "whats", "doesnt"), fillers dropped, immediate repeats of one to three words said once, leading discourse markers ("so",
-"okay", "and", "now") dropped while at least two words remain. It never changes a label under
-``docs/question-labels.md``: fillers and restarts are not part of what is asked.
+contractions written without them: "whats", "doesnt"), fillers dropped, immediate repeats of
+one to three words said once, leading discourse markers ("so", "okay", "and", "now") dropped
+while at least two words remain. It never changes a label under ``docs/question-labels.md``:
+fillers and restarts are not part of what is asked.
 
 ``question_start`` finds where the question begins inside a run-on ("we planted these last
 week what do you notice about them now" -> word 5), so a question is timed by its own words.
@@ -68,12 +69,19 @@ def _bare(token: str) -> str:
     return token.strip(".,?!;:\"'()").lower()
 
 
+def _uncontracted(token: str, first: bool) -> str:
+    """``token`` with a contraction's apostrophe put back ("whats?" -> "what's?"); "lets" only
+    when it opens the utterance ("lets go" is "let's go", "it lets light in" is not)."""
+    word = token.rstrip(".,?!;:")
+    if first and word == "lets":
+        return "let's" + token[len(word) :]
+    return _CONTRACTED.get(word, word) + token[len(word) :]
+
+
 def normalise(text: str) -> str:
     """Canonical form of an utterance: lower case, fillers and restarts gone (see the module doc)."""
     tokens = text.lower().replace("\u2019", "'").replace("\u2018", "'").split()
-    tokens = [_CONTRACTED.get(t.rstrip(".,?!;:"), t.rstrip(".,?!;:")) + t[len(t.rstrip(".,?!;:")) :] for t in tokens]
-    if tokens and tokens[0].startswith("lets") and tokens[0].rstrip(".,?!;:") == "lets":
-        tokens[0] = "let's" + tokens[0][4:]  # "lets" opening an utterance is "let's"
+    tokens = [_uncontracted(t, first=i == 0) for i, t in enumerate(tokens)]
     tokens = [t for t in tokens if _bare(t) not in FILLERS or len(tokens) == 1]
     tokens = [t.rstrip(",") if i + 1 < len(tokens) and _bare(t) in FILLERS else t for i, t in enumerate(tokens)]
     for n in (3, 2, 1):  # "is it is it heavier" -> "is it heavier", "what what" -> "what"
@@ -206,9 +214,9 @@ _NOT_AN_OBJECT = "".join(
 # "I wonder why the ice melted": wondering aloud about what the class sees, with nothing after
 # it, invites the children to think (OEQ). Not "I wonder if…" (a musing, NQ), not "I wonder how
 # many…" (a count), not one about the speaker's own things ("I wonder where I put my glasses";
-# "ill", "id": I'll, I'd without apostrophes),
-# not one the speaker goes on to answer or comment on (a sentence or clause after it, "probably",
-# "honestly", "but…"): those stay with the model (docs/question-labels.md).
+# "ill" and "id" are I'll and I'd without apostrophes), not one the speaker goes on to answer or
+# comment on (a sentence or clause after it, "probably", "honestly", "but…"): those stay with
+# the model (docs/question-labels.md).
 _WONDER = (
     r"^i wonder (why|how|what|where|who|which|when)\b(?! (many|much|old|long|far|tall|big)\b)"
     r"(?!.*\b(i|my|me|mine|i'll|i've|i'm|i'd|ill|id|but|honestly|probably|maybe|anyway|though)\b)[^,]*$"

@@ -62,7 +62,7 @@ def pair_similarities(x: np.ndarray, names: list[str | None]) -> dict[tuple[str,
     return {(a, b): float(means[a] @ means[b]) for i, a in enumerate(groups) for b in groups[i + 1 :]}
 
 
-def pitch_gaps(x: np.ndarray, names: list[str | None], pitch_of) -> dict[tuple[str, str], float]:
+def pitch_gaps(names: list[str | None], pitch_of) -> dict[tuple[str, str], float]:
     """Semitones between the median pitches of every pair of named groups (NaN: too little voiced)."""
     groups = sorted({n for n in names if n and names.count(n) >= 2})
     tone = {g: pitch_of(np.array([n == g for n in names])) for g in groups}
@@ -143,7 +143,7 @@ def main() -> None:
                 sims = pair_similarities(x, names)
                 if not sims:
                     continue
-                tones = pitch_gaps(x, names, pitch_of)
+                tones = pitch_gaps(names, pitch_of)
                 top = max(sims.values())
                 closest["one person, two halves" if alone else "two people or more"].append(top)
                 if not alone:
