@@ -23,7 +23,7 @@ AUX = set(
 )
 WH = set("what why how where when who which whose whom what's who's where's how's".split())
 FILLERS = set("um umm uh uhh er erm em mm hm mhm ah".split())
-_MARKERS = set("so okay ok and but now well alright right then like".split())
+_MARKERS = set("so okay ok and but now well alright right then like yeah yes oh".split())
 _SUBJECTS = "you|it|we|they|he|she|i|this|that|these|those|there|everyone|anyone|somebody|someone"
 _TELL = re.compile(
     r"^(can|could|would|will) you (please )?(tell|explain|describe|show me how|talk|walk (me|us) through|say more)\b"
@@ -226,8 +226,8 @@ _WONDER = (
 RULES = [
     ("elaboration prompt", "OEQ", "any", r"^(tell me|tell us|explain|describe|walk me through|talk me through|justify)\b(?! (if|whether)\b)"),
     ("elaboration prompt", "OEQ", "any", r"^(can|could|would|will) you (please )?(walk|talk) (me|us) through\b"),
-    ("asks for the reason too", "OEQ", "any", r"(,|\band) (why|why not|how do you know|how did you know|what makes you (say|think)( that| so)?)\W*$"),
-    ("follow-up 'why'", "OEQ", "later", r"^(why( not| or why not)?|how do you know|what makes you (say|think) (that|so))\?*$"),
+    ("asks for the reason too", "OEQ", "any", r"(,|\band) (why|how come|why not|how do you know|how did you know|what makes you (say|think)( that| so)?)\W*$|\bhow come\W*$"),
+    ("follow-up 'why'", "OEQ", "later", r"^(why( not| or why not)?|how come|how do you know|what makes you (say|think) (that|so))\?*$"),
     ("comparison", "OEQ", "any", r"^(what's|what is|what are) (the )?(same|different|difference|differences|similar)\b|^how (is|are) .* (alike|different|the same|similar)\b"),
     ("wondering aloud with the class", "OEQ", "last", _WONDER),
     ("request phrased as a question", "NQ", "any", rf"^(can|could|will|would) (you|every\w+|some\w+|we|i)( all| please)* (?!({_ASK_VERBS})\b)\w+"),

@@ -245,3 +245,11 @@ def test_comparisons_are_open():
         "so whats the same and whats different about these two pictures",
     ):
         assert questions.classify([text])[0].label == "OEQ", text
+
+
+def test_yeah_and_oh_open_like_so_and_how_come_asks_why():
+    assert qt.normalise("so um yeah what what happens next") == "what happens next"
+    assert qt.normalise("oh is it raining") == "is it raining"
+    assert qt.normalise("Yes.") == "yes."  # a one-word answer stays what it is
+    for text in ("the water went down the drain so fast how come", "It floated. How come?"):
+        assert questions.classify([text])[0].label == "OEQ", text
