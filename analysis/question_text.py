@@ -226,7 +226,7 @@ _WONDER = (
 RULES = [
     ("elaboration prompt", "OEQ", "any", r"^(tell me|tell us|explain|describe|walk me through|talk me through|justify)\b(?! (if|whether)\b)"),
     ("elaboration prompt", "OEQ", "any", r"^(can|could|would|will) you (please )?(walk|talk) (me|us) through\b"),
-    ("asks for the reason too", "OEQ", "any", r"(,|\band) (why|how come|why not|how do you know|how did you know|what makes you (say|think)( that| so)?)\W*$|\bhow come\W*$"),
+    ("asks for the reason too", "OEQ", "any", r"(,|\band) (why|why not|how do you know|how did you know|what makes you (say|think)( that| so)?)\W*$|\bhow come\W*$"),
     ("follow-up 'why'", "OEQ", "later", r"^(why( not| or why not)?|how come|how do you know|what makes you (say|think) (that|so))\?*$"),
     ("comparison", "OEQ", "any", r"^(what's|what is|what are) (the )?(same|different|difference|differences|similar)\b|^how (is|are) .* (alike|different|the same|similar)\b"),
     ("wondering aloud with the class", "OEQ", "last", _WONDER),
