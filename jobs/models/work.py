@@ -1,11 +1,12 @@
+"""The work itself: uploaded recordings, the jobs run on them and each attempt, and chunked
+uploads in progress."""
+
 from __future__ import annotations
 
-import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
 from cultivate.accounts.models import ApiKey, Tenant
 from jobs import layout
@@ -201,181 +202,6 @@ class JobAttempt(models.Model):
         return f"attempt {self.number} of {self.job_id}: {self.outcome}"
 
 
-def month_of(moment) -> datetime.date:
-    """The first day of the calendar month a moment falls in (in the current time zone)."""
-    return timezone.localdate(moment).replace(day=1)
-
-
-class CostEntry(models.Model):
-    """A line of the cost ledger: what a job used, priced at the rates of the day it ran."""
-
-    class Kind(models.TextChoices):
-        CPU = "cpu", "CPU seconds"
-        GPU = "gpu", "GPU seconds"
-        STORAGE = "storage", "Storage (GB-month)"
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="costs")
-    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="cost_entries")
-    # The attempt that used it; every attempt is billed, however it ended.
-    attempt = models.ForeignKey(
-        "JobAttempt", null=True, blank=True, on_delete=models.SET_NULL, related_name="cost_entries"
-    )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    quantity = models.DecimalField(max_digits=16, decimal_places=6)  # seconds, or GB-months
-    unit_price = models.DecimalField(max_digits=14, decimal_places=8)
-    amount = models.DecimalField(max_digits=14, decimal_places=6)
-    month = models.DateField(help_text="First day of the month this cost counts against.")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["tenant", "month"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["attempt", "kind"],
-                condition=models.Q(attempt__isnull=False),
-                name="one_cost_line_per_attempt_and_kind",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.quantity} = {self.amount}"
-
-
-class BudgetAlert(models.Model):
-    """A budget threshold (80 or 100 %) a tenant crossed in a month; one row each, so one alert."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="budget_alerts")
-    month = models.DateField()
-    threshold = models.PositiveSmallIntegerField()  # percent
-    spent = models.DecimalField(max_digits=14, decimal_places=6)
-    budget = models.DecimalField(max_digits=12, decimal_places=2)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "month", "threshold"], name="one_alert_per_threshold_and_month")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.tenant} reached {self.threshold}% of its budget for {self.month:%B %Y}"
-
-
-class WebhookEndpoint(models.Model):
-    """A tenant's HTTPS receiver for events, with the secret its deliveries are signed with."""
-
-    EVENTS = (
-        "job.queued",
-        "job.progress",
-        "job.succeeded",
-        "job.failed",
-        "job.cancelled",
-        "budget.threshold",
-    )
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="webhooks")
-    url = models.URLField(max_length=500)
-    description = models.CharField(max_length=200, blank=True)
-    secret = models.CharField(max_length=100)
-    events = models.JSONField(default=list)  # a subset of EVENTS
-    is_active = models.BooleanField(default=True)
-    failing_since = models.DateTimeField(null=True, blank=True)  # first failure since the last success
-    disabled_reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at"]
-
-    def __str__(self) -> str:
-        return self.url
-
-
-class WebhookDelivery(models.Model):
-    """One event sent (or to be sent) to one endpoint, with every attempt's outcome logged."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Delivered"
-        FAILED = "failed", "Failed"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.CharField(max_length=40)
-    event_id = models.UUIDField()  # the same for a redelivery, so receivers can drop duplicates
-    payload = models.JSONField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_excerpt = models.TextField(blank=True)
-    error = models.CharField(max_length=300, blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    rq_id = models.CharField(max_length=100, blank=True)  # the RQ job that carries the next attempt
-    redelivery_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"]), models.Index(fields=["endpoint", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.event} to {self.endpoint_id}: {self.status}"
-
-
-class Comment(models.Model):
-    """A time-stamped note on a job's recording, by a coach or admin of its tenant."""
-
-    MAX_BODY = 2000
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    at_s = models.FloatField(help_text="Seconds from the start of the recording.")
-    body = models.TextField(max_length=MAX_BODY)
-    shared = models.BooleanField(default=False, help_text="Shown in the lesson report sent to the teacher.")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at_s", "created_at"]
-        indexes = [models.Index(fields=["job", "at_s"])]
-        constraints = [models.CheckConstraint(condition=models.Q(at_s__gte=0), name="comment_at_not_negative")]
-
-    def __str__(self) -> str:
-        return f"{self.at_s:.1f} s: {self.body[:40]}"
-
-
-class Correction(models.Model):
-    """A coach's correction of a finished job's result: a question's label, a missed question,
-    a speaker's role or name, two speakers swapped or merged, a stretch given to another speaker.
-    The machine's result file is never changed; ``analysis.corrections.apply`` lays these over
-    it, oldest first."""
-
-    class Kind(models.TextChoices):
-        LABEL = "label", "Question label"
-        ADD = "add", "Missed question"
-        SPEAKER = "speaker", "Speaker role or name"
-        SWAP = "swap", "Speakers swapped"
-        MERGE = "merge", "Speakers merged"
-        SPLIT = "split", "Stretch given to another speaker"
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="corrections")
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="corrections")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    data = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["tenant", "kind"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.job_id}"
-
-
 class UploadSession(models.Model):
     """A chunked, resumable upload. The chunks received so far wait in storage, one object
     each under ``upload-parts/<id>/`` (``jobs.layout``); ``received`` says how many bytes
@@ -403,37 +229,3 @@ class UploadSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.received}/{self.size}, {self.status})"
-
-
-class ShareLink(models.Model):
-    """A link to one highlight clip that works without signing in, to send to a teacher.
-
-    The token is random and only its SHA-256 is stored; it names nothing (no path, no id).
-    A link stops working when it expires, when it is revoked, and while its tenant is
-    suspended."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="share_links")
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="share_links")
-    clip = models.CharField(max_length=20)  # e.g. "01.mp4"
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["tenant", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"share of {self.clip} of {self.job_id}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now()
