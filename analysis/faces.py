@@ -33,6 +33,7 @@ import importlib.util
 import os
 import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,25 +175,30 @@ def _quietly(make):
     would break the command line's one-line errors; so that first load runs with file
     descriptor 2 pointed at the null device for its moment. Later loads run as they are."""
     global _loaded
-    with _first_load:
-        if _loaded:
-            interpreter = make()
-            interpreter.allocate_tensors()
-            return interpreter
-        sys.stderr.flush()
-        saved = os.dup(2)
-        try:
-            with open(os.devnull, "w") as null:
-                os.dup2(null.fileno(), 2)
-                try:
-                    interpreter = make()
-                    interpreter.allocate_tensors()
-                finally:
-                    os.dup2(saved, 2)
-        finally:
-            os.close(saved)
+    with _first_load, _native_stderr_off(not _loaded):
+        interpreter = make()
+        interpreter.allocate_tensors()
         _loaded = True
-        return interpreter
+    return interpreter
+
+
+@contextmanager
+def _native_stderr_off(off: bool):
+    """File descriptor 2 on the null device inside the block (when ``off``), restored after."""
+    if not off:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
 
 
 def _model(name: str, threads: int) -> _Model:
