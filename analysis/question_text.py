@@ -115,11 +115,16 @@ def question_start(text: str) -> int:
     words = text.split()
     if len(words) < 6 or re.search(r"[.?!]\s", text):
         return 0
-    lowered = " ".join(_bare(w) for w in words)
+    bare = [_bare(w) for w in words]
+    lowered = " ".join(bare)
     onsets = {lowered[: m.start()].count(" ") for m in _ONSET.finditer(lowered)}
     if not onsets or 0 in onsets:
         return 0
-    start = max(onsets)
+    # A wh-word with an auxiliary after it ("what were you…") opens a question for sure; one
+    # without may open a clause inside it ("…when you painted this"), so it counts only when
+    # no surer onset is there.
+    sure = {i for i in onsets if bare[i] in AUX or bare[i].endswith("'s") or (i + 1 < len(bare) and bare[i + 1] in AUX)}
+    start = max(sure or onsets)
     while start - 1 in onsets:  # "what do you": the question starts at "what", not at "do you"
         start -= 1
     return start if start >= 3 and len(words) - start >= 3 else 0
@@ -197,8 +202,11 @@ def rule(text: str) -> tuple[str, str, str] | None:
     return None
 
 
-_ASK_VERBS = "tell|explain|describe|show|talk|say|think|remember|see|hear|imagine|guess|believe|like|know|be|have"
+_ASK_VERBS = "tell|explain|describe|show|talk|say|think|remember|see|hear|imagine|guess|believe|like|know|be|have|feel"
 _WH_OPEN = r"(what|why|how|who|where|which|when)\b"
+# "Who wants to…" and "who's ready to…" call on someone; they ask something only when what
+# follows asks the caller to say something ("who wants to tell me why…"): the model decides those.
+_SHARE_VERBS = "tell|explain|share|say|guess|answer|describe|show|predict|think"
 # The same tag with no comma before it ("you hooked the caboose on the end right", as
 # recognisers write it): a statement (no auxiliary or wh-word first, no wh-word anywhere) whose
 # last word is not "right" as a place or a verdict ("to the right", "exactly right", "got it right").
@@ -230,10 +238,12 @@ RULES = [
     ("follow-up 'why'", "OEQ", "later", r"^(why( not| or why not)?|how come|how do you know|what makes you (say|think) (that|so))\?*$"),
     ("comparison", "OEQ", "any", r"^(what's|what is|what are) (the )?(same|different|difference|differences|similar)\b|^how (is|are) .* (alike|different|the same|similar)\b"),
     ("wondering aloud with the class", "OEQ", "last", _WONDER),
-    ("request phrased as a question", "NQ", "any", rf"^(can|could|will|would) (you|every\w+|some\w+|we|i)( all| please)* (?!({_ASK_VERBS})\b)\w+"),
+    ("request phrased as a question", "NQ", "any", rf"^(can|could|will|would) (you|every\w+|some\w+|we|i)( all| please)* (?!({_ASK_VERBS}|rather|prefer)\b)\w+"),
+    ("turn cue", "NQ", "any", rf"^(who's|who is|who wants|who would like) (ready )?to (?!({_SHARE_VERBS})\b)\w+"),
     ("suggestion", "NQ", "any", r"^(why don't (you|we)|why not (let|try|have|use|give|ask|start|make)|how about|let's|let us)\b"),
     ("exclamation", "NQ", "any", r"^what an? (\w+ ){0,2}(you|we|they|he|she|i)\b"),
     ("naming question", "CEQ", "any", r"^what (do|does|did) (you|we|they|people) call\b"),
+    ("naming question", "CEQ", "any", r"^how (do|does|did) (you|we|they|people|i) (spell|pronounce)\b"),
     ("cue or filler", "NQ", "any", r"^(okay|ok|ready|got it|all right|alright|right|mm-hm|hmm)\W*$"),
     ("tag question", "CEQ", "any", rf"^(?!{_WH_OPEN})\S+ .*, ({_NEGATIVE_AUX} ({_SUBJECTS})|right|correct)\W*$"),
     ("tag question", "CEQ", "any", rf"^(?!({_AUX_OR_WH})\b)(?!.*\b{_WH_ANY}\b)\S+ [^,]*\b{_NOT_AN_OBJECT}({_NEGATIVE_AUX} ({_SUBJECTS})|right|correct)\W*$"),

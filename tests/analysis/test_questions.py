@@ -253,3 +253,27 @@ def test_yeah_and_oh_open_like_so_and_how_come_asks_why():
     assert qt.normalise("Yes.") == "yes."  # a one-word answer stays what it is
     for text in ("the water went down the drain so fast how come", "It floated. How come?"):
         assert questions.classify([text])[0].label == "OEQ", text
+
+
+def test_a_run_on_question_starts_at_its_wh_word_with_an_auxiliary_not_at_a_clause_inside_it():
+    text = qt.normalise("I see you used a lot of blue what were you thinking about when you painted this")
+    assert text.split()[qt.question_start(text) :][:3] == ["what", "were", "you"]
+    assert qt.question_start("you did a really nice drawing who helped you") == 6  # no surer onset: as before
+    label = questions.classify(["I see you used a lot of blue what were you thinking about when you painted this"])
+    assert label[0].label == "OEQ"
+
+
+def test_turn_cues_choices_and_spelling():
+    cases = {
+        "who wants to go first": ("turn cue", "NQ"),
+        "who wants to be the line leader today": ("turn cue", "NQ"),
+        "how do you spell dog": ("naming question", "CEQ"),
+        "Would you rather be a bird or a fish?": None,  # a choice, not a request: the model decides
+        "would you feel comfortable trying that tomorrow": None,  # a state, not an action asked for
+        "who wants to tell me why the boat sank": None,  # calls on someone to say something
+    }
+    for text, want in cases.items():
+        hit = qt.rule(qt.normalise(text))
+        assert (hit[:2] if hit else None) == want, text
+    labels = [x.label for x in questions.classify(["who wants to go first", "would you rather be a bird or a fish"])]
+    assert labels == ["NQ", "CEQ"]
