@@ -106,6 +106,50 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCES.split(text) if s.strip(" .?!")]
 
 
+def questions_in(text: str) -> list[str]:
+    """``sentences``; text with no end punctuation is split where a second question surely
+    starts (``_second_questions``), as if a "?" stood there ("is it heavy how do you know")."""
+    if re.search(r"[.?!]\s", text):
+        return sentences(text)
+    words = text.split()
+    cuts = [0, *_second_questions(words), len(words)]
+    return [" ".join(words[a:b]) for a, b in zip(cuts, cuts[1:], strict=False) if a < b]
+
+
+# No second question starts right after these: a verb whose object the wh-clause is ("do you
+# know where the river is", "can you tell me what is a noun"), a subject ("if we do it again")
+# or a conjunction ("…or do you want the other one").
+_NOT_BEFORE_A_QUESTION = set(
+    "know tell me us remember think guess see wonder notice say ask mean sure show find out"
+    " i you we they he she if when that or and because so than".split()
+)
+
+
+def _sure_onsets(bare: list[str]) -> set[int]:
+    """Words where a question surely starts: an auxiliary before a subject, or a wh-word with an
+    auxiliary (or 's) after it; a bare wh-word may start a clause inside a question."""
+    lowered = " ".join(bare)
+    onsets = {lowered[: m.start()].count(" ") for m in _ONSET.finditer(lowered)}
+    return {i for i in onsets if bare[i] in AUX or bare[i].endswith("'s") or (i + 1 < len(bare) and bare[i + 1] in AUX)}
+
+
+def _second_questions(words: list[str]) -> list[int]:
+    """In unpunctuated text that opens with a question ("did you like it what did you like
+    about it"), the words where a further question surely starts: three words or more on each
+    side, and not right after a word it continues (``_NOT_BEFORE_A_QUESTION``)."""
+    bare = [_bare(w) for w in words]
+    sure = _sure_onsets(bare)
+    if not bare or (bare[0] not in AUX and bare[0] not in WH):
+        return []
+    cuts: list[int] = []
+    for i in sorted(sure):
+        if i - 1 in sure:  # "what do you": one onset, at "what"
+            continue
+        if i - (cuts[-1] if cuts else 0) >= 3 and len(words) - i >= 3 and bare[i - 1] not in _NOT_BEFORE_A_QUESTION:
+            cuts.append(i)
+    return cuts
+
+
 def question_start(text: str) -> int:
     """Index of the word where the last question of a run-on begins (0 when it begins at once).
 
@@ -120,11 +164,9 @@ def question_start(text: str) -> int:
     onsets = {lowered[: m.start()].count(" ") for m in _ONSET.finditer(lowered)}
     if not onsets or 0 in onsets:
         return 0
-    # A wh-word with an auxiliary after it ("what were you…") opens a question for sure; one
-    # without may open a clause inside it ("…when you painted this"), so it counts only when
-    # no surer onset is there.
-    sure = {i for i in onsets if bare[i] in AUX or bare[i].endswith("'s") or (i + 1 < len(bare) and bare[i + 1] in AUX)}
-    start = max(sure or onsets)
+    # A bare wh-word may open a clause inside the question ("what were you thinking about
+    # when you painted this"), so it counts only when no surer onset is there.
+    start = max(_sure_onsets(bare) or onsets)
     while start - 1 in onsets:  # "what do you": the question starts at "what", not at "do you"
         start -= 1
     return start if start >= 3 and len(words) - start >= 3 else 0
@@ -197,7 +239,7 @@ def rule_hits(parts: list[str]):
 
 def rule(text: str) -> tuple[str, str, str] | None:
     """``(rule name, label, matched words)`` of the first rule that decides normalised ``text``."""
-    for name, label, match in rule_hits(sentences(text)):
+    for name, label, match in rule_hits(questions_in(text)):
         return name, label, " ".join(match.group(0).split()[:3])
     return None
 
@@ -229,13 +271,18 @@ _WONDER = (
     r"^i wonder (why|how|what|where|who|which|when)\b(?! (many|much|old|long|far|tall|big)\b)"
     r"(?!.*\b(i|my|me|mine|i'll|i've|i'm|i'd|ill|id|but|honestly|probably|maybe|anyway|though)\b)[^,]*$"
 )
+# "Do you think it will float?" on its own asks yes or no (CEQ); "do you think you could
+# explain…" invites an explanation, and a "why", "how" or "what" in the same sentence ("do you
+# think it will float why") makes it open: those stay with the model.
+_THINK_YES_NO = r"^do you think (?!(you|we) (could|can|would|might)\b)(?!.*\b(why|how|what|explain|describe)\b).*$"
 # High-precision rules, tried in order before the model on each sentence of the normalised text:
 # (name for the cue, label, which sentences: any, later (not the first) or last, pattern).
 RULES = [
     ("elaboration prompt", "OEQ", "any", r"^(tell me|tell us|explain|describe|walk me through|talk me through|justify)\b(?! (if|whether)\b)"),
     ("elaboration prompt", "OEQ", "any", r"^(can|could|would|will) you (please )?(walk|talk) (me|us) through\b"),
+    ("elaboration prompt", "OEQ", "any", r"^(do|would) you (want|like) to (tell (me|us) (about|how|why|what)|explain|describe)\b"),
     ("asks for the reason too", "OEQ", "any", r"(,|\band) (why|why not|how do you know|how did you know|what makes you (say|think)( that| so)?)\W*$|\bhow come\W*$"),
-    ("follow-up 'why'", "OEQ", "later", r"^(why( not| or why not)?|how come|how do you know|what makes you (say|think) (that|so))\?*$"),
+    ("follow-up 'why'", "OEQ", "later", r"^(why( not| or why not)?|how come|how do you know|how can you tell|what makes you (say|think) (that|so))\?*$"),
     ("comparison", "OEQ", "any", r"^(what's|what is|what are) (the )?(same|different|difference|differences|similar)\b|^how (is|are) .* (alike|different|the same|similar)\b"),
     ("wondering aloud with the class", "OEQ", "last", _WONDER),
     ("request phrased as a question", "NQ", "any", rf"^(can|could|will|would) (you|every\w+|some\w+|we|i)( all| please)* (?!({_ASK_VERBS}|rather|prefer)\b)\w+"),
@@ -243,6 +290,7 @@ RULES = [
     ("suggestion", "NQ", "any", r"^(why don't (you|we)|why not (let|try|have|use|give|ask|start|make)|how about|let's|let us)\b"),
     ("exclamation", "NQ", "any", r"^what an? (\w+ ){0,2}(you|we|they|he|she|i)\b"),
     ("naming question", "CEQ", "any", r"^what (do|does|did) (you|we|they|people) call\b"),
+    ("yes/no 'do you think'", "CEQ", "any", _THINK_YES_NO),
     ("naming question", "CEQ", "any", r"^how (do|does|did) (you|we|they|people|i) (spell|pronounce)\b"),
     ("cue or filler", "NQ", "any", r"^(okay|ok|ready|got it|all right|alright|right|mm-hm|hmm)\W*$"),
     ("tag question", "CEQ", "any", rf"^(?!{_WH_OPEN})\S+ .*, ({_NEGATIVE_AUX} ({_SUBJECTS})|right|correct)\W*$"),

@@ -277,3 +277,29 @@ def test_turn_cues_choices_and_spelling():
         assert (hit[:2] if hit else None) == want, text
     labels = [x.label for x in questions.classify(["who wants to go first", "would you rather be a bird or a fish"])]
     assert labels == ["NQ", "CEQ"]
+
+
+def test_do_you_think_alone_is_yes_or_no_and_an_invitation_to_tell_is_open():
+    def hit(text):
+        found = qt.rule(qt.normalise(text))
+        return found[:2] if found else None
+
+    assert hit("do you think it will float") == ("yes/no 'do you think'", "CEQ")
+    assert hit("Do you think the car will roll faster on the carpet?") == ("yes/no 'do you think'", "CEQ")
+    assert hit("do you think it will float why") is None  # the model weighs the 'why'
+    assert hit("do you think you could explain why it sank") is None
+    assert hit("do you want to tell us about your picture") == ("elaboration prompt", "OEQ")
+    assert hit("would you like to explain how you did it") == ("elaboration prompt", "OEQ")
+    assert hit("do you want to play outside") is None
+
+
+def test_an_unpunctuated_follow_up_question_is_found_as_if_a_question_mark_stood_before_it():
+    assert qt.questions_in("is it heavy how do you know") == ["is it heavy", "how do you know"]
+    assert qt.questions_in("was the wolf hungry how can you tell") == ["was the wolf hungry", "how can you tell"]
+    assert qt.questions_in("do you know where is the river") == ["do you know where is the river"]
+    assert qt.questions_in("what do you think will happen if we do it again") == [
+        "what do you think will happen if we do it again"
+    ]
+    assert qt.questions_in("we planted these what do you notice") == ["we planted these what do you notice"]
+    labels = questions.classify(["is it heavy how do you know", "was the wolf hungry how can you tell"])
+    assert [x.label for x in labels] == ["OEQ", "OEQ"]
