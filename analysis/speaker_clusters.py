@@ -54,8 +54,11 @@ def spectral_merge(
     rule: str = "drop",
     pitch_of: Callable[[np.ndarray], float] | None = None,
     pitch_apart: float = 0.0,
+    min_windows: int = 1,
+    prune: float = 0.2,
 ) -> tuple[np.ndarray, int, int]:
-    """Over-split with spectral clustering into ``split_into``, merge the closest clusters down
+    """Over-split with spectral clustering into ``split_into`` (with a count given, at least
+    ``_PIECES_PER_VOICE`` per voice), merge the closest clusters down
     to the count, settle the borders with k-means. Returns labels 0..k-1, k, and the count the
     encoder itself points to (``auto``'s answer, also worked out when a count was given).
 
@@ -67,6 +70,8 @@ def spectral_merge(
     pitch, in semitones, of the windows a boolean mask picks; NaN where too little is voiced),
     ``alike`` also counts two voices alike by the encoder as two people when their pitches are
     at least ``pitch_apart`` semitones apart (a woman and a girl that an encoder hears as close).
+    ``alike`` counts a voice only when it holds at least ``min_windows`` windows. ``prune`` is
+    the share of most-alike windows each window stays linked to in the over-split.
     Fewer than 4 windows are too few to over-split: ``agglomerative`` then."""
     n = len(x)
     if n < 4:
@@ -75,7 +80,9 @@ def spectral_merge(
     # A long recording is over-split on evenly spaced windows (the eigen-decomposition grows
     # with the cube of its size); every window then joins its nearest cluster.
     sample = np.linspace(0, n - 1, min(n, _SPECTRAL_MAX)).round().astype(int)
-    pieces = _spectral(x[sample], min(split_into, len(sample) - 1))
+    if speakers != "auto":  # room for every voice asked for, a quiet one's included
+        split_into = max(split_into, _PIECES_PER_VOICE * int(speakers))
+    pieces = _spectral(x[sample], min(split_into, len(sample) - 1), prune)
     if len(sample) < n:
         centroids = unit(np.stack([x[sample][pieces == c].mean(axis=0) for c in range(pieces.max() + 1)]))
         pieces = (x @ centroids.T).argmax(axis=1)
@@ -93,7 +100,8 @@ def spectral_merge(
     if rule == "alike":
         heard = 1
         for k in range(min(max_speakers, max(chain)), 1, -1):
-            if _all_apart(x, labels_for(k), same_voice, pitch_of, pitch_apart):
+            sizes = np.bincount(labels_for(k))
+            if sizes.min() >= min_windows and _all_apart(x, labels_for(k), same_voice, pitch_of, pitch_apart):
                 heard = int(labels_for(k).max()) + 1
                 break
     else:
@@ -105,18 +113,21 @@ def spectral_merge(
     return labels, int(labels.max()) + 1, heard
 
 
+# With a count given, the over-split makes at least this many pieces per voice asked for: with
+# 8 pieces for four people, a child with a few short answers had none of their own and the
+# teacher's pieces filled the count (bench/diarization.py, the drawn sets).
+_PIECES_PER_VOICE = 4
 _SPECTRAL_MAX = 2000  # windows over-split at once (about 17 minutes of speech at a 0.5 s hop)
-_PRUNE = 0.2  # each window keeps its affinity to this share of the windows most like it
 
 
-def _spectral(x: np.ndarray, k: int) -> np.ndarray:
+def _spectral(x: np.ndarray, k: int, prune: float) -> np.ndarray:
     """Normalised spectral clustering into ``k`` on a pruned cosine affinity (each row keeps
     its nearest neighbours, then symmetrised), as in auto-tuning spectral clustering for
     speaker diarization (Park et al., 2019) but with a fixed pruning share."""
     from sklearn.cluster import KMeans
 
     affinity = x @ x.T
-    keep = max(2, int(np.ceil(_PRUNE * len(x))))
+    keep = max(2, int(np.ceil(prune * len(x))))
     far = np.argsort(-affinity, axis=1)[:, keep:]
     np.put_along_axis(affinity, far, 0.0, axis=1)
     affinity = np.maximum((affinity + affinity.T) / 2, 0.0)

@@ -98,16 +98,39 @@ def available(root: Path = REALDATA) -> bool:
     return (root / "ground_truth.json").is_file()
 
 
-def build(name: str, root: Path = REALDATA) -> Dialogue:
+def drawn(count: int = 12, seed: int = 2027, root: Path = REALDATA) -> dict[str, Recipe]:
+    """``count`` recipes drawn at random from the real speakers: two to four people (half of
+    them two, as in most lessons), any mix of adults and children, overlap 0.1-0.3, turns
+    classroom-like or balanced. Nothing was tuned on them: they check that what holds on
+    ``RECIPES`` holds on combinations nobody chose. Same recipes for the same seed."""
+    rng = np.random.default_rng(seed)
+    pool = speakers_with_utterances(root)
+    recipes: dict[str, Recipe] = {}
+    for i in range(count):
+        people = int(rng.choice([2, 2, 3, 4]))
+        chosen = tuple(str(s) for s in rng.choice(pool, size=people, replace=False))
+        recipes[f"d{seed}_{i + 1:02d}_{people}p"] = Recipe(
+            chosen,
+            float(45 + 15 * people),
+            seed + i,
+            overlap=round(float(rng.uniform(0.1, 0.3)), 2),
+            balanced=bool(rng.random() < 0.3),
+            note=" + ".join(chosen),
+        )
+    return recipes
+
+
+def build(name: str, root: Path = REALDATA, recipe: Recipe | None = None) -> Dialogue:
     """Build the dialogue of recipe ``name`` (same audio and truth on every call).
 
     Args:
-      name: A key of ``RECIPES``.
+      name: A key of ``RECIPES``, or the name of ``recipe``.
       root: The real-data folder holding ground_truth.json and utterances/.
+      recipe: A recipe not in ``RECIPES`` (one of ``drawn``'s).
     Returns:
       The mixed audio and its truth turns.
     """
-    recipe = RECIPES[name]
+    recipe = recipe or RECIPES[name]
     rng = np.random.default_rng(recipe.seed)
     voices = {s: _Voice(_stream(s, root), rng) for s in recipe.speakers}
     placed: list[tuple[int, np.ndarray, np.ndarray, str]] = []  # start sample, samples, speech mask, speaker

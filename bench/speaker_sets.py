@@ -1,9 +1,12 @@
 """The recordings the speaker benchmarks run on, each with its truth.
 
-Four sets, as (name, loader) pairs, so a benchmark asked for one recording builds only that one:
+Six sets, as (name, loader) pairs, so a benchmark asked for one recording builds only that one:
   real       the labelled conversations in ../shared/realdata/conversations (a partly
              labelled one is scored only inside its labelled turns);
   built      classroom-like dialogues made from real single-speaker utterances (bench/realvoice.py);
+  drawn      twelve dialogues from real utterances with speakers (two to four), turn-taking and
+             overlap drawn at random (bench/realvoice.drawn, seed 2027);
+  unseen     36 more drawn the same way from three other seeds, to check what was tried on drawn;
   alone      each real speaker alone, their utterances joined (is one voice heard as one?);
   synthetic  espeak-ng dialogues (tests/dialogue.py).
 Used by bench/diarization.py, bench/vad.py and bench/voice_ceiling.py.
@@ -71,6 +74,21 @@ def built_set(root: Path) -> list[tuple[str, Loader]]:
     return [(name, lambda name=name: load(name)) for name in realvoice.RECIPES]
 
 
+DRAWN_SEEDS = {"drawn": (2027,), "unseen": (5151, 777, 9001)}
+
+
+def drawn_set(root: Path, set_name: str = "drawn") -> list[tuple[str, Loader]]:
+    """Dialogues from real utterances with speakers, counts and turn-taking drawn at random
+    (bench/realvoice.drawn), twelve from each seed ``DRAWN_SEEDS`` gives the set's name."""
+    recipes = {name: r for seed in DRAWN_SEEDS[set_name] for name, r in realvoice.drawn(seed=seed, root=root).items()}
+
+    def load(name: str) -> Recording:
+        d = realvoice.build(name, root, recipes[name])
+        return Recording(name, set_name, d.audio, d.turns, len(d.speakers), note=d.note)
+
+    return [(name, lambda name=name: load(name)) for name in recipes]
+
+
 def alone_set(root: Path) -> list[tuple[str, Loader]]:
     """Each real speaker with enough utterances, alone (bench/realvoice.alone): the one-voice case."""
 
@@ -127,5 +145,7 @@ def sets(names: list[str], workdir: Path) -> Iterator[tuple[str, list[tuple[str,
             yield name, synthetic_set(workdir)
         elif not realvoice.available(REALDATA):
             print(f"\n[{name}] skipped: no real data at {REALDATA} (expected ../shared/realdata beside the repository)")
+        elif name in DRAWN_SEEDS:
+            yield name, drawn_set(REALDATA, name)
         else:
             yield name, {"real": real_set, "built": built_set, "alone": alone_set}[name](REALDATA)

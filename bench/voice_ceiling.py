@@ -69,12 +69,17 @@ def pitch_gaps(names: list[str | None], pitch_of) -> dict[tuple[str, str], float
     return {(a, b): abs(tone[a] - tone[b]) for i, a in enumerate(groups) for b in groups[i + 1 :]}
 
 
+def shape(options: speakers.DiarizeOptions) -> dict:
+    """The product's over-split and voice-size settings, as ``spectral_merge`` takes them."""
+    return {"min_windows": options.min_voice_windows, "prune": options.prune_share}
+
+
 def split_gap(x: np.ndarray, count: int, options: speakers.DiarizeOptions, line: float, pitch_of) -> float:
     """The widest pitch gap between two clusters heard as alike (cosine >= ``line``) when the
     windows are split into more voices than the ``count`` there are: pieces of one person."""
     widest = 0.0
     for k in range(count + 1, options.max_speakers + 1):
-        labels = spectral_merge(x, k, options.max_speakers, options.split_into, 0.0, line, "alike")[0]
+        labels = spectral_merge(x, k, options.max_speakers, options.split_into, 0.0, line, "alike", **shape(options))[0]
         ids = np.unique(labels)
         means = unit(np.stack([x[labels == c].mean(axis=0) for c in ids]))
         tone = [pitch_of(labels == c) for c in ids]
@@ -122,7 +127,9 @@ def main() -> None:
                 kind = "one voice" if alone else "conversations"
                 pitch_of = speakers.pitch_reader(rec.audio, windows)
                 for line in lines:
-                    heard = spectral_merge(x, "auto", options.max_speakers, options.split_into, 0.0, line, "alike")[2]
+                    heard = spectral_merge(
+                        x, "auto", options.max_speakers, options.split_into, 0.0, line, "alike", **shape(options)
+                    )[2]
                     right[line][kind].append(heard == rec.count)
                 for apart in aparts:
                     heard = spectral_merge(
@@ -135,6 +142,7 @@ def main() -> None:
                         "alike",
                         pitch_of if apart > 0 else None,
                         apart,
+                        **shape(options),
                     )[2]
                     right_apart[apart][kind].append(heard == rec.count)
                 split = split_gap(x, rec.count, options, line0, pitch_of)

@@ -161,6 +161,43 @@ def test_the_alike_rule_counts_the_voices_less_alike_than_the_line(voices):
         assert agree > 0.95
 
 
+def test_the_alike_rule_does_not_count_a_few_stray_windows_as_a_voice():
+    """One voice over 120 windows and 3 stray windows unlike it (a cough, a shout): counted as
+    one voice when a voice needs 4 windows of its own, as two when any piece counts; a second
+    voice of 6 windows is still counted."""
+    rng = np.random.default_rng(11)
+    means = speaker_clusters.unit(rng.standard_normal((3, 64)))
+    truth = np.r_[np.zeros(120, int), np.full(3, 1)]
+    x = speaker_clusters.unit(means[truth] + 0.12 * rng.standard_normal((truth.size, 64)))
+
+    def heard(x, min_windows):
+        return speaker_clusters.spectral_merge(x, "auto", 6, 8, 99.0, 0.45, "alike", min_windows=min_windows)[2]
+
+    assert heard(x, 1) == 2
+    assert heard(x, 4) == 1
+    second = speaker_clusters.unit(means[np.full(6, 2)] + 0.12 * rng.standard_normal((6, 64)))
+    assert heard(np.vstack([x[:120], second]), 4) == 2
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_with_four_voices_asked_three_who_say_little_each_get_their_own_speaker(seed):
+    """A teacher over 200 windows, speaking in several moods (pieces of one voice about 0.7
+    alike), and three children with 6 windows each, far from her and from each other: asked
+    for four, every child is a speaker of their own, not folded into the teacher's pieces."""
+    rng = np.random.default_rng(seed)
+    means = speaker_clusters.unit(rng.standard_normal((4, 64)))
+    moods = speaker_clusters.unit(means[0] + 0.6 * speaker_clusters.unit(rng.standard_normal((6, 64))))
+    teacher = moods[rng.integers(0, 6, 200)] + 0.1 * rng.standard_normal((200, 64))
+    children = [means[i] + 0.12 * rng.standard_normal((6, 64)) for i in (1, 2, 3)]
+    x = speaker_clusters.unit(np.vstack([teacher, *children]))
+    truth = np.r_[np.zeros(200, int), np.repeat([1, 2, 3], 6)]
+    labels, k, _ = speaker_clusters.spectral_merge(x, 4, 6, 8, 99.0, 0.45, "alike")
+    assert k == 4
+    for child in (1, 2, 3):
+        mine = set(labels[truth == child].tolist())
+        assert len(mine) == 1 and mine.isdisjoint(labels[truth != child].tolist()), child
+
+
 def test_the_alike_rule_with_pitch_counts_two_alike_voices_far_apart_in_pitch_as_two():
     """Two voices the encoder hears as close (mean voices about 0.8 alike, above the line):
     one voice without pitch; two when their pitches are 6 semitones apart and the pitch line is
