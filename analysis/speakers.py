@@ -56,11 +56,12 @@ class DiarizeOptions:
     count_rule: How ``auto`` counts with ``spectral``: ``alike`` (the most voices all less
       alike than ``same_voice_similarity``) or ``drop`` (the sharpest drop in the chain of
       merges, see ``min_drop``); empty takes the encoder's own (``COUNT_RULE``).
-    split_into: ``spectral``: how many clusters the first, over-split pass makes (at most).
+    split_into: ``spectral``: how many clusters the first, over-split pass makes (at most);
+      with a count given, at least 4 per voice asked for (``speaker_clusters``).
     prune_share: ``spectral``: each window keeps its affinity to this share of the windows
-      most like it. A finer over-split (16 pieces, share 0.1) was measured: it found the short
-      answers of children beside three other speakers in one random draw of real-voice
-      dialogues and lost others in two more draws, so 8 and 0.2 stay (docs/benchmarks.md).
+      most like it. A finer over-split for ``auto`` too (16 pieces, share 0.1) was measured
+      and not adopted: it counted worse on random real-voice mixes and split one two-person
+      dialogue badly (docs/benchmarks.md).
     min_voice_windows: ``alike`` count rule: a voice counts only with at least this many
       windows of its own (4 windows, about 3 s of speech); fewer is a stray piece of someone
       already counted (a cough, a raised word, a stretch of two voices at once).
