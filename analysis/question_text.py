@@ -16,6 +16,7 @@ week what do you notice about them now" -> word 5), so a question is timed by it
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 AUX = set(
     "is are am do does did can will was were have has had should would could may might shall "
@@ -113,7 +114,7 @@ def questions_in(text: str) -> list[str]:
         return sentences(text)
     words = text.split()
     cuts = [0, *_second_questions(words), len(words)]
-    return [" ".join(words[a:b]) for a, b in zip(cuts, cuts[1:], strict=False) if a < b]
+    return [" ".join(words[a:b]) for a, b in pairwise(cuts) if a < b]
 
 
 # No second question starts right after these: a verb whose object the wh-clause is ("do you
@@ -138,9 +139,9 @@ def _second_questions(words: list[str]) -> list[int]:
     about it"), the words where a further question surely starts: three words or more on each
     side, and not right after a word it continues (``_NOT_BEFORE_A_QUESTION``)."""
     bare = [_bare(w) for w in words]
-    sure = _sure_onsets(bare)
     if not bare or (bare[0] not in AUX and bare[0] not in WH):
         return []
+    sure = _sure_onsets(bare)
     cuts: list[int] = []
     for i in sorted(sure):
         if i - 1 in sure:  # "what do you": one onset, at "what"
