@@ -126,6 +126,12 @@ _NOT_BEFORE_A_QUESTION = set(
 )
 
 
+def opens_as_question(text: str) -> bool:
+    """Whether normalised ``text`` starts with an auxiliary or a wh-word."""
+    first = WORD.findall(text)[:1]
+    return bool(first) and (first[0] in AUX or first[0] in WH)
+
+
 def _sure_onsets(bare: list[str]) -> set[int]:
     """Words where a question surely starts: an auxiliary before a subject, or a wh-word with an
     auxiliary (or 's) after it; a bare wh-word may start a clause inside a question."""
@@ -139,7 +145,7 @@ def _second_questions(words: list[str]) -> list[int]:
     about it"), the words where a further question surely starts: three words or more on each
     side, and not right after a word it continues (``_NOT_BEFORE_A_QUESTION``)."""
     bare = [_bare(w) for w in words]
-    if not bare or (bare[0] not in AUX and bare[0] not in WH):
+    if not opens_as_question(" ".join(bare)):
         return []
     sure = _sure_onsets(bare)
     cuts: list[int] = []

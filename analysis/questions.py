@@ -295,6 +295,15 @@ def _predict(model, texts: list[str]) -> list[Label]:
     if todo:
         for i, label in zip(todo, _model_labels(model, [normal[i] for i in todo]), strict=True):
             found[i] = label
+    # A turn of two questions or more ("did you like it? what did you like about it?") takes
+    # its most open question's label (docs/question-labels.md, step 3). Only where every part
+    # opens as a question: a statement beside one is context the whole turn's label weighs.
+    turns = {i: qt.questions_in(normal[i]) for i, label in enumerate(found) if label.cue.startswith("model")}
+    turns = {i: parts for i, parts in turns.items() if len(parts) > 1 and all(map(qt.opens_as_question, parts))}
+    if turns:
+        labels = iter(_predict(model, [part for parts in turns.values() for part in parts]))
+        for i, parts in turns.items():
+            found[i] = most_open([found[i], *(next(labels) for _ in parts)])
     return found
 
 

@@ -303,3 +303,15 @@ def test_an_unpunctuated_follow_up_question_is_found_as_if_a_question_mark_stood
     assert qt.questions_in("we planted these what do you notice") == ["we planted these what do you notice"]
     labels = questions.classify(["is it heavy how do you know", "was the wolf hungry how can you tell"])
     assert [x.label for x in labels] == ["OEQ", "OEQ"]
+
+
+def test_a_turn_of_questions_takes_its_most_open_question():
+    texts = [
+        "did you like it what did you like about it",
+        "Did you like it? What did you like about it?",
+        "So you counted twenty-three. Is that right? Did you count them all?",  # both closed
+        "I wonder where all those freight cars are headed. Probably somewhere far away.",  # no questions
+    ]
+    assert [x.label for x in questions.classify(texts)] == ["OEQ", "OEQ", "CEQ", "NQ"]
+    assert qt.opens_as_question("what did you like about it")
+    assert not qt.opens_as_question("probably somewhere far away")
