@@ -101,8 +101,9 @@ def available(root: Path = REALDATA) -> bool:
 def drawn(count: int = 12, seed: int = 2027, root: Path = REALDATA) -> dict[str, Recipe]:
     """``count`` recipes drawn at random from the real speakers: two to four people (half of
     them two, as in most lessons), any mix of adults and children, overlap 0.1-0.3, turns
-    classroom-like or balanced. Nothing was tuned on them: they check that what holds on
-    ``RECIPES`` holds on combinations nobody chose. Same recipes for the same seed."""
+    classroom-like or balanced: combinations nobody chose, to check that what holds on
+    ``RECIPES`` holds beyond them (bench/speaker_sets.py keeps one seed to try changes on and
+    three others to check them). Same recipes for the same seed."""
     rng = np.random.default_rng(seed)
     pool = speakers_with_utterances(root)
     recipes: dict[str, Recipe] = {}
