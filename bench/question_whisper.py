@@ -48,11 +48,10 @@ def main() -> None:
     parser.add_argument("--model", required=True, help="a CTranslate2 Whisper model folder")
     parser.add_argument("--limit", type=int, default=0, help="only the first N test rows (a quick check)")
     args = parser.parse_args()
-    from faster_whisper import WhisperModel
 
     rows = [r for r in questions.load_rows(split="test", kind="asr") if str(r.get("take") or "0") == "0"]
     rows = rows[: args.limit] if args.limit else rows
-    model = WhisperModel(args.model, device="cpu", compute_type="int8", cpu_threads=2)
+    model = speech.load_model(args.model, device="cpu")
     decode = speech.decode_options(speech.TranscribeOptions()) | {"language": "en"}
     texts, errors, said_words, start = [], {"tiny.en": 0, "other": 0}, 0, time.perf_counter()
     for n, row in enumerate(rows, 1):
