@@ -100,9 +100,9 @@ def spectral_merge(
     if rule == "alike":
         heard = 1
         for k in range(min(max_speakers, max(chain)), 1, -1):
-            sizes = np.bincount(labels_for(k))
-            if sizes.min() >= min_windows and _all_apart(x, labels_for(k), same_voice, pitch_of, pitch_apart):
-                heard = int(labels_for(k).max()) + 1
+            labels = labels_for(k)
+            if np.bincount(labels).min() >= min_windows and _all_apart(x, labels, same_voice, pitch_of, pitch_apart):
+                heard = int(labels.max()) + 1
                 break
     else:
         heard = _count_from_chain(chain, max_speakers, min_drop)
