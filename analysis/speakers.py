@@ -32,6 +32,17 @@ _STEP_S = 0.05  # resolution of the speaker timeline
 # 0.60-0.91 (bench/voice_ceiling.py), so a fixed line counts; Resemblyzer's two ranges overlap
 # (0.57-0.97 against 0.84-0.98), so it counts by the sharpest drop instead.
 SAME_VOICE = {"campplus": 0.45, "resemblyzer": 0.86, "mfcc": 0.86, "combined": 0.86}
+# Telephone sound (8 kHz, nothing above 4 kHz) makes every voice more alike: on the real and
+# built conversations and the speakers alone through a telephone line (bench/speaker_sets.py's
+# ``phone`` set), CAM++ puts two people at 0.22-0.66 and one person's halves at 0.68-0.94, so
+# narrowband recordings take a line of their own, the middle of the plateau where the count
+# was best (0.55-0.65; docs/benchmarks.md). Encoders without one keep their line.
+SAME_VOICE_NARROWBAND = {"campplus": 0.60}
+# A recording is narrowband when its louder speech frames hold less than NARROWBAND_SHARE of
+# their energy above NARROWBAND_HZ: 5e-6 to 1.2e-5 through a telephone line, 3e-4 (a 1960s
+# recording) to 0.34 for every wideband recording of the benchmark's sets.
+NARROWBAND_HZ = 3_800
+NARROWBAND_SHARE = 1e-4
 COUNT_RULE = {"campplus": "alike", "resemblyzer": "drop", "mfcc": "drop", "combined": "drop"}
 # ``pitch_apart_st`` (off by default): a cluster's pitch is read from at most PITCH_WINDOWS of its
 # windows, spread out; less voiced time than PITCH_MIN_VOICED_S gives no pitch (no evidence).
@@ -52,7 +63,8 @@ class DiarizeOptions:
     hop_s: Step between windows inside a span.
     same_voice_similarity: Two clusters whose mean voices are at least this alike (cosine) are
       one person: ``auto``'s line with the ``alike`` count rule, and ``agglomerative``'s test
-      for a single speaker. 0 takes the encoder's own (``SAME_VOICE``).
+      for a single speaker. 0 takes the encoder's own (``SAME_VOICE``, or
+      ``SAME_VOICE_NARROWBAND`` for telephone sound, see ``narrowband``).
     count_rule: How ``auto`` counts with ``spectral``: ``alike`` (the most voices all less
       alike than ``same_voice_similarity``) or ``drop`` (the sharpest drop in the chain of
       merges, see ``min_drop``); empty takes the encoder's own (``COUNT_RULE``).
@@ -159,7 +171,7 @@ def diarize(
         return _single(spans, options, notes)
 
     features = voice_embeddings.embed(audio, windows, options.method, options.device, options.cpu_threads, should_stop)
-    same_voice = options.same_voice_similarity or SAME_VOICE[options.method]
+    same_voice = options.same_voice_similarity or same_voice_line(options.method, audio, spans)
     if options.clustering == "spectral":
         apart = options.pitch_apart_st
         labels, k, heard = clusters.spectral_merge(
@@ -191,6 +203,34 @@ def diarize(
     elif isinstance(options.speakers, int) and heard < options.speakers:
         notes.append(HARD_TO_TELL)
     return Diarization(turns, [rename[o] for o in order], options.method, notes, overlaps)
+
+
+def same_voice_line(method: str, audio: np.ndarray, spans: list[Span]) -> float:
+    """The encoder's line between one person and two for this recording's sound."""
+    if method in SAME_VOICE_NARROWBAND and narrowband(audio, spans):
+        return SAME_VOICE_NARROWBAND[method]
+    return SAME_VOICE[method]
+
+
+def narrowband(audio: np.ndarray, spans: list[Span], frames: int = 2_000) -> bool:
+    """Whether the speech holds nothing above ``NARROWBAND_HZ`` (a telephone or 8 kHz recording).
+
+    Reads up to ``frames`` frames of 32 ms spread over the speech spans; of them, the louder
+    half (speech rather than the pauses inside a span) is measured.
+    """
+    size, hop = 512, 256
+    starts = np.concatenate(
+        [np.arange(int(s.start * SAMPLE_RATE), int(s.end * SAMPLE_RATE) - size, hop) for s in spans] or [[]]
+    ).astype(int)
+    starts = starts[starts + size <= len(audio)]
+    if len(starts) < 8:
+        return False
+    starts = starts[np.linspace(0, len(starts) - 1, min(frames, len(starts))).astype(int)]
+    power = np.abs(np.fft.rfft(audio[starts[:, None] + np.arange(size)] * np.hanning(size), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(size, 1 / SAMPLE_RATE)
+    louder = power[power.sum(axis=1) >= np.median(power.sum(axis=1))]
+    total = louder[:, freqs >= 100].sum()
+    return total > 0 and louder[:, freqs >= NARROWBAND_HZ].sum() / total < NARROWBAND_SHARE
 
 
 # A window is heard as two voices when the best mix of two speakers' mean voices matches its

@@ -275,7 +275,7 @@ def main() -> None:
     parser.add_argument(
         "--sets",
         default="real,built,drawn,unseen,alone,synthetic",
-        help="comma-separated, of: real, built, drawn, unseen, alone, synthetic",
+        help="comma-separated, of: real, built, drawn, unseen, alone, synthetic, phone, phone_mixes",
     )
     parser.add_argument("--only", help="run only the recording with this name")
     parser.add_argument(
@@ -296,7 +296,7 @@ def main() -> None:
         for value in values.split(","):
             methods[f"{field_name}={value}"] = _diarize_with(**{field_name: type(default)(value)})
     set_names = args.sets.split(",")
-    if unknown := set(set_names) - {"real", "built", "drawn", "unseen", "alone", "synthetic"}:
+    if unknown := set(set_names) - {"real", "built", "drawn", "unseen", "alone", "synthetic", "phone", "phone_mixes"}:
         parser.error(f"unknown set(s): {', '.join(sorted(unknown))}")
 
     print(_LEGEND)

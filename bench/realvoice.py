@@ -10,7 +10,8 @@ of them out as turns: long explanations (utterances joined), medium turns, short
 speaker starts 0.3-1 s early (mixed by summing). Every choice comes from a seeded random
 generator, so a recipe always gives the same audio, and the truth is where each piece was
 placed. Speech inside a piece is found by frame energy (independent of the VAD under test),
-so a pause inside a long turn is not counted as speech.
+so a pause inside a long turn is not counted as speech. ``telephone`` gives any of them as a
+telephone line would carry it.
 """
 
 from __future__ import annotations
@@ -176,6 +177,21 @@ def alone(speaker: str, root: Path = REALDATA, pause_s: float = 0.8) -> Dialogue
     audio = np.concatenate(parts)
     audio += (np.random.default_rng(0).standard_normal(audio.size) * _NOISE_RMS).astype(np.float32)
     return Dialogue(f"alone_{speaker}", audio, turns, [speaker], "one real speaker, utterances from separate sessions")
+
+
+def telephone(audio: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """``audio`` as a telephone line carries it: band-limited to 300-3400 Hz, sampled at 8 kHz
+    and mu-law coded (G.711), then brought back to ``rate`` for the product's 16 kHz input."""
+    from scipy import signal
+
+    narrow = signal.resample_poly(audio.astype(np.float64), 8_000, rate)
+    band = signal.butter(4, (300, 3_400), btype="bandpass", fs=8_000, output="sos")
+    narrow = signal.sosfilt(band, narrow)
+    narrow = np.clip(narrow / max(np.abs(narrow).max(), 1e-9) * 0.7, -1.0, 1.0)
+    mu = 255.0
+    coded = np.round(np.sign(narrow) * np.log1p(mu * np.abs(narrow)) / np.log1p(mu) * 127) / 127
+    narrow = np.sign(coded) * np.expm1(np.abs(coded) * np.log1p(mu)) / mu
+    return signal.resample_poly(narrow, rate, 8_000).astype(np.float32)
 
 
 def _next_speaker(speakers: tuple[str, ...], current: str, rng: np.random.Generator) -> str:

@@ -1,6 +1,6 @@
 """The recordings the speaker benchmarks run on, each with its truth.
 
-Six sets, as (name, loader) pairs, so a benchmark asked for one recording builds only that one:
+Eight sets, as (name, loader) pairs, so a benchmark asked for one recording builds only that one:
   real       the labelled conversations in ../shared/realdata/conversations (a partly
              labelled one is scored only inside its labelled turns);
   built      classroom-like dialogues made from real single-speaker utterances (bench/realvoice.py);
@@ -8,7 +8,11 @@ Six sets, as (name, loader) pairs, so a benchmark asked for one recording builds
              overlap drawn at random (bench/realvoice.drawn, seed 2027);
   unseen     36 more drawn the same way from three other seeds, to check what was tried on drawn;
   alone      each real speaker alone, their utterances joined (is one voice heard as one?);
-  synthetic  espeak-ng dialogues (tests/dialogue.py).
+  synthetic  espeak-ng dialogues (tests/dialogue.py);
+  phone      the real and built conversations and the speakers alone, as a telephone line
+             carries them (``realvoice.telephone``: 8 kHz, 300-3400 Hz, G.711 mu-law);
+  phone_mixes the 48 random mixes of drawn and unseen through the same line, to check what was
+             chosen on phone.
 Used by bench/diarization.py, bench/vad.py and bench/voice_ceiling.py.
 """
 
@@ -135,6 +139,22 @@ def synthetic_set(workdir: Path) -> list[tuple[str, Loader]]:
     return [(name, lambda name=name: load(name)) for name in scripts]
 
 
+def phone_set(root: Path, set_name: str = "phone") -> list[tuple[str, Loader]]:
+    """Recordings of other sets through a telephone line (``realvoice.telephone``): for ``phone`` the real
+    and built conversations and the speakers alone, for ``phone_mixes`` the drawn and unseen mixes."""
+    if set_name == "phone":
+        loaders = real_set(root) + built_set(root) + alone_set(root)
+    else:
+        loaders = drawn_set(root, "drawn") + drawn_set(root, "unseen")
+
+    def load(loader: Loader) -> Recording:
+        r = loader()
+        note = f"{r.note} (telephone)"
+        return Recording(f"phone_{r.name}", set_name, realvoice.telephone(r.audio), r.truth, r.count, r.regions, note)
+
+    return [(f"phone_{name}", lambda loader=loader: load(loader)) for name, loader in loaders]
+
+
 def _length(regions: list[tuple[float, float]]) -> float:
     return sum(b - a for a, b in regions)
 
@@ -145,6 +165,8 @@ def sets(names: list[str], workdir: Path) -> Iterator[tuple[str, list[tuple[str,
             yield name, synthetic_set(workdir)
         elif not realvoice.available(REALDATA):
             print(f"\n[{name}] skipped: no real data at {REALDATA} (expected ../shared/realdata beside the repository)")
+        elif name in ("phone", "phone_mixes"):
+            yield name, phone_set(REALDATA, name)
         elif name in DRAWN_SEEDS:
             yield name, drawn_set(REALDATA, name)
         else:

@@ -233,3 +233,32 @@ def test_the_pitch_reader_gives_each_stretch_its_median_pitch_in_semitones():
     assert abs(low - 12 * np.log2(150)) < 0.3
     assert abs(high - low - 12.0) < 0.3
     assert np.isnan(pitch_of(starts >= 6.0))
+
+
+def test_telephone_sound_is_heard_as_narrowband_and_full_band_sound_is_not(dialogues):
+    d, spans = dialogues["teacher_boy"]
+    assert not speakers.narrowband(d.audio, spans)
+    phone = realvoice.telephone(d.audio)
+    assert speakers.narrowband(phone, vad.detect_speech(phone))
+    assert speakers.same_voice_line("campplus", phone, vad.detect_speech(phone)) > speakers.SAME_VOICE["campplus"]
+
+
+@pytest.mark.parametrize("name", ["teacher_boy", "woman_girl_close", "two_men"])
+def test_auto_never_hears_two_real_voices_as_one_on_a_telephone_line(dialogues, name):
+    """Telephone sound makes every voice more alike: with the full-band line each of these was
+    heard as one voice."""
+    d, _ = dialogues[name]
+    phone = realvoice.telephone(d.audio)
+    found = speakers.diarize(phone, vad.detect_speech(phone), DiarizeOptions(speakers="auto"))
+    assert len(found.speakers) == 2
+    assert der.score(d.turns, hypothesis(found)).talk_share_error <= 0.10
+
+
+def test_one_real_voice_alone_on_a_telephone_line_is_heard_as_one():
+    heard = {}
+    for speaker in realvoice.speakers_with_utterances(VOICES):
+        phone = realvoice.telephone(realvoice.alone(speaker, VOICES).audio)
+        found = speakers.diarize(phone, vad.detect_speech(phone), DiarizeOptions(speakers="auto"))
+        heard[speaker] = len(found.speakers)
+    assert len(heard) >= 4
+    assert all(n == 1 for n in heard.values()), heard
